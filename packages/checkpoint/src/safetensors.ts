@@ -1,0 +1,197 @@
+/**
+ * One .safetensors file: an 8-byte little-endian header length, a JSON header naming each
+ * tensor's dtype, shape and byte range, then the data. Tensors are read one at a time, or in
+ * chunks, with positional reads; a shard is never held in memory whole.
+ */
+import { type FileHandle, open } from "node:fs/promises";
+import path from "node:path";
+import { type DType, DTYPE_BYTES, numel, shapeString } from "@pixellm/tensor";
+import { CheckpointError } from "./errors";
+
+export interface TensorInfo {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly byteLength: number;
+}
+
+interface StoredTensor extends TensorInfo {
+  /** Absolute offset of the first byte in the file. */
+  readonly offset: number;
+}
+
+const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
+  F32: "float32",
+  F16: "float16",
+  BF16: "bfloat16",
+  I64: "int64",
+  I32: "int32",
+  U8: "uint8",
+  BOOL: "bool",
+};
+
+/** Headers over this size are refused: real ones are a few hundred kilobytes. */
+const MAX_HEADER_BYTES = 100 * 2 ** 20;
+
+export class SafetensorsFile {
+  private constructor(
+    readonly file: string,
+    private readonly handle: FileHandle,
+    private readonly tensors: ReadonlyMap<string, StoredTensor>,
+    readonly metadata: Readonly<Record<string, string>>,
+  ) {}
+
+  static async open(file: string): Promise<SafetensorsFile> {
+    let handle: FileHandle;
+    try {
+      handle = await open(file, "r");
+    } catch {
+      throw new CheckpointError("missing_file", `safetensors file not found: ${file}`);
+    }
+    try {
+      const { tensors, metadata } = await readHeader(handle, file);
+      return new SafetensorsFile(file, handle, tensors, metadata);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  names(): string[] {
+    return [...this.tensors.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  info(name: string): TensorInfo {
+    return this.stored(name);
+  }
+
+  async read(name: string): Promise<Uint8Array> {
+    const t = this.stored(name);
+    return this.readRange(t.offset, t.byteLength);
+  }
+
+  /** Yields the tensor's bytes in chunks of at most `chunkBytes` (a multiple of the element size). */
+  async *chunks(name: string, chunkBytes: number): AsyncGenerator<Uint8Array> {
+    const t = this.stored(name);
+    const element = DTYPE_BYTES[t.dtype];
+    const step = Math.max(element, chunkBytes - (chunkBytes % element));
+    for (let done = 0; done < t.byteLength; done += step) {
+      yield await this.readRange(t.offset + done, Math.min(step, t.byteLength - done));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+
+  private stored(name: string): StoredTensor {
+    const t = this.tensors.get(name);
+    if (!t) throw new CheckpointError("missing_tensor", `tensor ${name} is not in ${this.file}`);
+    return t;
+  }
+
+  private async readRange(offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);
+      if (bytesRead === 0) {
+        throw new CheckpointError(
+          "truncated_shard",
+          `${this.file} ended while reading bytes ${offset}..${offset + length}`,
+        );
+      }
+      done += bytesRead;
+    }
+    return out;
+  }
+}
+
+async function readHeader(handle: FileHandle, file: string) {
+  const { size } = await handle.stat();
+  const name = path.basename(file);
+  if (size < 8)
+    throw new CheckpointError(
+      "truncated_shard",
+      `${name} is ${size} bytes: too short for a safetensors header`,
+    );
+  const lengthBytes = Buffer.alloc(8);
+  await handle.read(lengthBytes, 0, 8, 0);
+  const headerLength = Number(lengthBytes.readBigUInt64LE(0));
+  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
+    throw new CheckpointError(
+      headerLength > MAX_HEADER_BYTES ? "invalid_header" : "truncated_shard",
+      `${name}: header claims ${headerLength} bytes but the file has ${size}; the file is truncated or not safetensors`,
+    );
+  }
+  const headerBytes = Buffer.alloc(headerLength);
+  await handle.read(headerBytes, 0, headerLength, 8);
+  let header: unknown;
+  try {
+    header = JSON.parse(headerBytes.toString("utf8"));
+  } catch {
+    throw new CheckpointError("invalid_header", `${name}: the safetensors header is not valid JSON`);
+  }
+  if (typeof header !== "object" || header === null) {
+    throw new CheckpointError("invalid_header", `${name}: the safetensors header is not a JSON object`);
+  }
+  const dataStart = 8 + headerLength;
+  const tensors = new Map<string, StoredTensor>();
+  let metadata: Record<string, string> = {};
+  for (const [tensorName, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (tensorName === "__metadata__") {
+      metadata = (entry ?? {}) as Record<string, string>;
+      continue;
+    }
+    tensors.set(tensorName, parseEntry(name, tensorName, entry, dataStart, size));
+  }
+  return { tensors, metadata };
+}
+
+function parseEntry(
+  file: string,
+  name: string,
+  entry: unknown,
+  dataStart: number,
+  fileSize: number,
+): StoredTensor {
+  const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  const dtype = typeof e.dtype === "string" ? SAFETENSORS_DTYPES[e.dtype] : undefined;
+  if (!dtype) {
+    throw new CheckpointError(
+      "unknown_dtype",
+      `${file}: tensor ${name} has dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(SAFETENSORS_DTYPES).join(", ")}`,
+    );
+  }
+  const shape = e.shape;
+  const offsets = e.data_offsets;
+  if (!isIntArray(shape) || !isIntArray(offsets) || offsets.length !== 2) {
+    throw new CheckpointError(
+      "invalid_header",
+      `${file}: tensor ${name} needs an integer shape and two data_offsets`,
+    );
+  }
+  const [begin, end] = offsets as [number, number];
+  const byteLength = numel(shape) * DTYPE_BYTES[dtype];
+  if (end - begin !== byteLength) {
+    throw new CheckpointError(
+      "invalid_header",
+      `${file}: tensor ${name} ${dtype}${shapeString(shape)} needs ${byteLength} bytes but its offsets span ${end - begin}`,
+    );
+  }
+  if (dataStart + end > fileSize) {
+    throw new CheckpointError(
+      "truncated_shard",
+      `${file} is truncated: tensor ${name} ends at byte ${dataStart + end} but the file has ${fileSize} bytes`,
+    );
+  }
+  return { name, dtype, shape, byteLength, offset: dataStart + begin };
+}
+
+function isIntArray(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((v) => Number.isInteger(v) && v >= 0);
+}

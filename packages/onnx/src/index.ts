@@ -1,0 +1,26 @@
+export {
+  GraphBuilder,
+  memorySource,
+  floatSource,
+  encodeFloats,
+  tensorAttribute,
+  type FloatType,
+  type GraphDefinition,
+  type InitializerSource,
+} from "./graph-builder";
+export {
+  writeModel,
+  PROTOBUF_LIMIT_BYTES,
+  type WriteModelOptions,
+  type WrittenFile,
+  type WrittenModel,
+} from "./model-writer";
+export { HashingFileSink } from "./file-sink";
+export {
+  OPSET_VERSION,
+  IR_VERSION,
+  type Dim,
+  type ValueInfo,
+  type AttributeValue,
+  type TensorValue,
+} from "./proto";

@@ -1,0 +1,4 @@
+export * from "./dtype";
+export * from "./half";
+export * from "./tensor";
+export { encodeNpy, decodeNpy } from "./npy";
