@@ -39,11 +39,19 @@ export function parseClipVisionConfig(
     );
   }
   const image_size = r.int("image_size", { min: 1, default: 224, hint: "pretraining resolution (336)" });
-  const patch_size = r.int("patch_size", { min: 1, default: 32, hint: "patch side (14)" });
-  if (image_size % patch_size !== 0)
-    r.fail("patch_size", patch_size, `a divisor of image_size ${image_size}`, "the patch grid must be whole");
-  if (448 % patch_size !== 0)
-    r.fail("patch_size", patch_size, "a divisor of 448", "PixelLM resizes the tower to 448 pixels");
+  const patch_size = r.fixed(
+    "patch_size",
+    14,
+    "PixelLM's 448-pixel canvas is a 32×32 patch grid (evaluate() hard-codes it)",
+  );
+  if (image_size % patch_size !== 0) {
+    r.fail(
+      "image_size",
+      image_size,
+      `a multiple of patch_size ${patch_size}`,
+      "the pretrained position grid must be whole",
+    );
+  }
   const num_hidden_layers = r.int("num_hidden_layers", {
     min: 11,
     default: 12,

@@ -73,11 +73,21 @@ export class GraphBuilder {
     this.outputs.push({ name, dtype, dims: [...dims] });
   }
 
-  /** A named initializer (weights keep their official names, so graphs are inspectable). */
+  /**
+   * A named initializer (weights keep their official names, so graphs are inspectable). Naming
+   * an existing initializer again reuses it — modules shared by both decoder levels do this.
+   */
   weight(name: string, source: InitializerSource): string {
-    if (this.initializers.has(name))
-      throw new Error(`initializer ${name} defined twice in graph ${this.name}`);
-    this.initializers.set(name, source);
+    const existing = this.initializers.get(name);
+    if (
+      existing &&
+      (existing.dtype !== source.dtype || shapeString(existing.dims) !== shapeString(source.dims))
+    ) {
+      throw new Error(
+        `initializer ${name} defined twice in graph ${this.name} with different types or shapes`,
+      );
+    }
+    if (!existing) this.initializers.set(name, source);
     return name;
   }
 

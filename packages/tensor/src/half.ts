@@ -56,33 +56,45 @@ export function float32ToFloat16(value: number): number {
 
 type FloatDType = "float32" | "float16" | "bfloat16";
 
-const toFloat32: Record<FloatDType, (bits: number) => number> = {
-  float32: (v) => v,
-  float16: float16ToFloat32,
-  bfloat16: bfloat16ToFloat32,
-};
-const fromFloat32: Record<FloatDType, (v: number) => number> = {
-  float32: (v) => v,
-  float16: float32ToFloat16,
-  bfloat16: float32ToBfloat16,
-};
+/** Float values of float32/float16/bfloat16 little-endian bytes (bfloat16 is a bit shift). */
+function decodeToFloat32(bytes: Uint8Array, from: FloatDType): Float32Array {
+  if (from === "float32") return viewAs("float32", bytes).slice();
+  const src = viewAs(from, bytes);
+  const out = new Float32Array(src.length);
+  if (from === "bfloat16") {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < src.length; i++) bits[i] = src[i]! << 16;
+  } else {
+    for (let i = 0; i < src.length; i++) out[i] = float16ToFloat32(src[i]!);
+  }
+  return out;
+}
+
+/** float32 values as `to` bytes, rounding to nearest even (bulk loops: checkpoints are large). */
+export function encodeFloat32(values: Float32Array, to: FloatDType): Uint8Array {
+  if (to === "float32")
+    return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  const out = new Uint16Array(values.length);
+  if (to === "bfloat16") {
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    for (let i = 0; i < values.length; i++) {
+      const x = bits[i]!;
+      out[i] =
+        (x & 0x7fffffff) > 0x7f800000
+          ? ((x >>> 16) | 0x40) & 0xffff
+          : ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+    }
+  } else {
+    for (let i = 0; i < values.length; i++) out[i] = float32ToFloat16(values[i]!);
+  }
+  return new Uint8Array(out.buffer);
+}
 
 /** Converts little-endian float bytes between float dtypes (a copy, even when `from === to`). */
 export function convertFloatBytes(bytes: Uint8Array, from: FloatDType, to: FloatDType): Uint8Array {
   if (from === to) return bytes.slice();
-  const src = viewAs(from, bytes) as ArrayLike<number>;
-  const n = src.length;
-  if (to === "float32") {
-    const out = new Float32Array(n);
-    const decode = toFloat32[from];
-    for (let i = 0; i < n; i++) out[i] = decode(src[i]!);
-    return new Uint8Array(out.buffer);
-  }
-  const out = new Uint16Array(n);
-  const decode = toFloat32[from];
-  const encode = fromFloat32[to];
-  for (let i = 0; i < n; i++) out[i] = encode(decode(src[i]!));
-  return new Uint8Array(out.buffer);
+  const values = decodeToFloat32(bytes, from);
+  return to === "float32" ? new Uint8Array(values.buffer) : encodeFloat32(values, to);
 }
 
 /** Decodes any float dtype's bytes to float32 values. */
@@ -91,12 +103,4 @@ export function floatBytesToFloat32(bytes: Uint8Array, from: DType): Float32Arra
     throw new TypeError(`${from} is not a float dtype`);
   }
   return viewAs("float32", convertFloatBytes(bytes, from, "float32"));
-}
-
-/** Rounds every value through a narrower float dtype and back (what a cast to it keeps). */
-export function roundThrough(values: Float32Array, dtype: FloatDType): Float32Array {
-  if (dtype === "float32") return values;
-  const encode = fromFloat32[dtype];
-  const decode = toFloat32[dtype];
-  return values.map((v) => decode(encode(v)));
 }

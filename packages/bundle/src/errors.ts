@@ -1,0 +1,3 @@
+export class BundleError extends Error {
+  override name = "BundleError";
+}

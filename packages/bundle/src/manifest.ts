@@ -1,0 +1,63 @@
+/**
+ * `pixellm.json`, the manifest of a model bundle: everything a stage service needs besides the
+ * files themselves — configs, token ids, preprocessing constants, graph I/O, and checksums.
+ */
+import type { ClipVisionConfig, PixelLMConfig, SpecialTokenIds } from "@pixellm/checkpoint";
+import type { ValueInfo } from "@pixellm/onnx";
+
+export const MANIFEST_FILE = "pixellm.json";
+export const BUNDLE_FORMAT = "pixellm-bundle";
+export const BUNDLE_VERSION = 1;
+
+export type GraphName = "vision" | "embed" | "llm" | "decoder";
+export const GRAPH_NAMES: readonly GraphName[] = ["vision", "embed", "llm", "decoder"];
+
+export interface GraphEntry {
+  /** The .onnx file; an external-data file, if any, is listed in `files` too. */
+  readonly file: string;
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  readonly parameters: number;
+}
+
+export interface BundleFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface Preprocessing {
+  /** Longest side after resizing, and the square canvas it is zero-padded into (bottom/right). */
+  readonly imageSize: number;
+  readonly patchSize: number;
+  /** ImageNet mean/std in 0–255 units (the SAM constants; not CLIP's). */
+  readonly pixelMean: readonly [number, number, number];
+  readonly pixelStd: readonly [number, number, number];
+  /** PIL bilinear with antialias, as torchvision's resize of a PIL image does. */
+  readonly resample: "pil-bilinear";
+}
+
+export interface Geometry {
+  readonly llmImageTokens: number;
+  readonly patchGrid: number;
+  readonly lowResMaskSize: number;
+  /** SEG tokens per target: seg_token_num × image_feature_scale_num. */
+  readonly codebookSize: number;
+}
+
+export interface BundleManifest {
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly version: typeof BUNDLE_VERSION;
+  readonly name: string;
+  readonly createdAt: string;
+  /** Float type of weights and activations inside the graphs; graph I/O is float32 except KV. */
+  readonly dtype: "float32" | "float16";
+  readonly config: PixelLMConfig;
+  readonly clip: ClipVisionConfig;
+  readonly tokens: SpecialTokenIds & { readonly imageTokenIndex: number };
+  readonly preprocessing: Preprocessing;
+  readonly geometry: Geometry;
+  readonly graphs: Readonly<Record<GraphName, GraphEntry>>;
+  readonly tokenizerFiles: readonly string[];
+  readonly files: readonly BundleFile[];
+}

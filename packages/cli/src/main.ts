@@ -1,0 +1,79 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * The `pixellm` command. User mistakes (bad flags, bad checkpoints, bad bundles) print one
+ * clear message and exit 2; only unexpected failures print a stack trace.
+ */
+import { CheckpointError } from "@pixellm/checkpoint";
+import { BundleError } from "@pixellm/bundle";
+import { EngineError } from "@pixellm/engine";
+import { ExportTargetError } from "@pixellm/model";
+import { exportCommand, exportUsage } from "./commands/export";
+import { makeTinyCommand, makeTinyUsage } from "./commands/make-tiny";
+import { segmentCommand, segmentUsage } from "./commands/segment";
+import { UsageError } from "./usage-error";
+
+interface Command {
+  readonly run: (args: string[]) => Promise<void>;
+  readonly usage: string;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  "make-tiny": { run: makeTinyCommand, usage: makeTinyUsage },
+  export: { run: exportCommand, usage: exportUsage },
+  segment: { run: segmentCommand, usage: segmentUsage },
+};
+
+const USER_ERRORS = [UsageError, CheckpointError, BundleError, ExportTargetError];
+
+/** Engine failures caused by the input (a bad image, an empty query) are user mistakes too. */
+function isUserEngineError(error: unknown): boolean {
+  return (
+    error instanceof EngineError && (error.code === "invalid_argument" || error.code === "resource_exhausted")
+  );
+}
+
+function usage(): string {
+  return ["usage: pixellm <command> [options]", "", ...Object.values(COMMANDS).map((c) => c.usage), ""].join(
+    "\n\n",
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "help") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`pixellm: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  if (args.includes("--help")) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (error) {
+    if (
+      USER_ERRORS.some((type) => error instanceof type) ||
+      isUserEngineError(error) ||
+      isArgumentError(error)
+    ) {
+      console.error(`pixellm ${name}: ${(error as Error).message}`);
+      if (error instanceof UsageError || isArgumentError(error)) console.error(`\n${command.usage}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+/** node:util parseArgs reports unknown or malformed flags with these codes. */
+function isArgumentError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
+}
+
+process.exitCode = await main(process.argv.slice(2));

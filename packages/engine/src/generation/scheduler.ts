@@ -1,0 +1,386 @@
+/**
+ * Iteration-level (continuous) batching for the generation stage, vLLM-style:
+ * `admit → prefill → decode step → retire`, repeated while there is work. Sequences join the
+ * running batch after their prefill and leave as soon as they finish, between any two steps.
+ *
+ * KV memory is bounded: a sequence is admitted only if the batch, padded to the longest final
+ * length any of its sequences may reach, stays within `kvBudgetTokens` (rows × positions);
+ * otherwise it waits. A sequence whose deadline passes, or whose signal aborts, stops using
+ * compute at the next step boundary and fails with deadline_exceeded / cancelled.
+ */
+import { EngineError } from "../errors";
+import { codebookPositions, embeddedLength } from "./codebook";
+import { KvBatch, type KvRow } from "./kv-batch";
+import type { LlmRunner, PrefillRow, RunOutput } from "./llm-runner";
+import type { FinishReason, GenerationRequest, GenerationResult } from "./request";
+import { GREEDY, type TokenSampler, createSampler } from "./sampler";
+
+export interface SchedulerOptions {
+  /** Sequences decoding together. */
+  readonly maxBatchSize: number;
+  /** KV positions the batch may hold: rows × padded length, projected to every row's end. */
+  readonly kvBudgetTokens: number;
+  /** New sequences prefilled in one run. */
+  readonly maxPrefillRows: number;
+}
+
+export interface TokenIds {
+  readonly eos: number;
+  readonly seg: readonly number[];
+}
+
+export interface SchedulerStats {
+  readonly waiting: number;
+  readonly running: number;
+  readonly decodeSteps: number;
+  /** Σ rows over decode steps (mean decode batch = decodeRows / decodeSteps). */
+  readonly decodeRows: number;
+  readonly prefillRuns: number;
+  readonly prefillRows: number;
+  readonly generatedTokens: number;
+  readonly completed: number;
+  readonly deadlineExceeded: number;
+  readonly cancelled: number;
+  readonly failed: number;
+  /** Current KV positions held: rows × past length. */
+  readonly kvTokens: number;
+}
+
+interface Sequence {
+  readonly id: number;
+  readonly request: GenerationRequest;
+  readonly resolve: (result: GenerationResult) => void;
+  readonly reject: (error: Error) => void;
+  readonly sampler: TokenSampler;
+  readonly enqueuedAt: number;
+  /** Positions this sequence may reach: prompt (image spliced) + new tokens, within the context. */
+  readonly finalLength: number;
+  readonly promptPositions: number;
+  startedAt: number;
+  prefillMs: number;
+  firstTokenAt: number;
+  readonly outputIds: number[];
+  readonly codebook: Float32Array[];
+  settled: boolean;
+}
+
+export class LlmScheduler {
+  private readonly waiting: Sequence[] = [];
+  private readonly running = new Map<number, Sequence>();
+  private readonly batch: KvBatch;
+  private readonly segIds: ReadonlySet<number>;
+  private loop: Promise<void> | undefined;
+  private nextId = 0;
+  private closed = false;
+  private counters = {
+    decodeSteps: 0,
+    decodeRows: 0,
+    prefillRuns: 0,
+    prefillRows: 0,
+    generatedTokens: 0,
+    completed: 0,
+    deadlineExceeded: 0,
+    cancelled: 0,
+    failed: 0,
+  };
+
+  constructor(
+    private readonly runner: LlmRunner,
+    private readonly tokens: TokenIds,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.batch = new KvBatch(runner.dims.kv);
+    this.segIds = new Set(tokens.seg);
+  }
+
+  submit(request: GenerationRequest): Promise<GenerationResult> {
+    if (this.closed)
+      return Promise.reject(new EngineError("unavailable", "the generation stage is shutting down"));
+    const { imageTokens, maxPositions } = this.runner.dims;
+    const promptPositions = embeddedLength(request.promptIds.length, imageTokens);
+    const answer = request.answerIds?.length ?? 0;
+    if (promptPositions + answer > maxPositions) {
+      return Promise.reject(
+        new EngineError(
+          "invalid_argument",
+          `the prompt needs ${promptPositions + answer} positions; the model has ${maxPositions}`,
+        ),
+      );
+    }
+    if (!request.answerIds && (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1)) {
+      return Promise.reject(
+        new EngineError(
+          "invalid_argument",
+          `max_new_tokens must be a positive integer (got ${request.maxNewTokens})`,
+        ),
+      );
+    }
+    const finalLength = request.answerIds
+      ? promptPositions + answer
+      : Math.min(maxPositions, promptPositions + request.maxNewTokens);
+    if (finalLength > this.options.kvBudgetTokens) {
+      return Promise.reject(
+        new EngineError(
+          "resource_exhausted",
+          `the sequence needs ${finalLength} KV positions; this stage's KV budget is ${this.options.kvBudgetTokens}`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const now = Date.now();
+      const seq: Sequence = {
+        id: this.nextId++,
+        request,
+        resolve,
+        reject,
+        sampler: createSampler(request.sampling ?? GREEDY),
+        enqueuedAt: now,
+        finalLength,
+        promptPositions,
+        startedAt: now,
+        prefillMs: 0,
+        firstTokenAt: 0,
+        outputIds: [],
+        codebook: [],
+        settled: false,
+      };
+      request.signal?.addEventListener("abort", () => this.abortWaiting(seq), { once: true });
+      this.waiting.push(seq);
+      this.kick();
+    });
+  }
+
+  stats(): SchedulerStats {
+    return {
+      ...this.counters,
+      waiting: this.waiting.length,
+      running: this.running.size,
+      kvTokens: this.batch.size * this.batch.pastLength,
+    };
+  }
+
+  /** Stops admitting; resolves once every admitted and waiting sequence has finished. */
+  async drain(): Promise<void> {
+    this.closed = true;
+    while (this.loop) await this.loop;
+  }
+
+  private kick(): void {
+    if (this.loop) return;
+    this.loop = this.work().finally(() => {
+      this.loop = undefined;
+      if (this.waiting.length > 0 || this.running.size > 0) this.kick();
+    });
+  }
+
+  private async work(): Promise<void> {
+    while (this.waiting.length > 0 || this.running.size > 0) {
+      this.expireWaiting();
+      const admitted = this.admit();
+      if (admitted.length > 0) await this.guard(admitted, () => this.prefill(admitted));
+      if (this.running.size > 0) await this.guard([...this.running.values()], () => this.decodeStep());
+      // Let submissions and aborts that arrived during the step in before the next one.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private admit(): Sequence[] {
+    const admitted: Sequence[] = [];
+    let longest = Math.max(0, ...[...this.running.values()].map((s) => s.finalLength));
+    while (
+      this.waiting.length > 0 &&
+      admitted.length < this.options.maxPrefillRows &&
+      this.running.size + admitted.length < this.options.maxBatchSize
+    ) {
+      const next = this.waiting[0]!;
+      const rows = this.running.size + admitted.length + 1;
+      const padded = Math.max(longest, next.finalLength) * rows;
+      if (padded > this.options.kvBudgetTokens && rows > 1) break;
+      admitted.push(this.waiting.shift()!);
+      longest = Math.max(longest, next.finalLength);
+    }
+    return admitted;
+  }
+
+  private async prefill(sequences: Sequence[]): Promise<void> {
+    const started = Date.now();
+    const rows: PrefillRow[] = [];
+    for (const seq of sequences) {
+      seq.startedAt = started;
+      const ids = [...seq.request.promptIds, ...(seq.request.answerIds ?? [])];
+      rows.push(await this.runner.spliceImage(ids, seq.request.imageEmbeds, seq.request.imageMask));
+    }
+    const out = await this.runner.prefill(rows, this.batch.emptyTensors(rows.length));
+    this.counters.prefillRuns++;
+    this.counters.prefillRows += rows.length;
+    const joining: KvRow[] = [];
+    const joiningRows: number[] = [];
+    sequences.forEach((seq, r) => {
+      seq.prefillMs = Date.now() - started;
+      const pad = out.positions - rows[r]!.keyMask.length;
+      const hiddenAt = (p: number) => this.hiddenRow(out, r, pad + p);
+      const ids = [...seq.request.promptIds, ...(seq.request.answerIds ?? [])];
+      for (const p of codebookPositions(ids, this.segIds, this.runner.dims.imageTokens)) {
+        if (p < rows[r]!.keyMask.length) seq.codebook.push(hiddenAt(p));
+      }
+      if (seq.request.answerIds) {
+        seq.outputIds.push(...seq.request.answerIds);
+        this.finish(seq, "teacher_forced");
+        return;
+      }
+      this.running.set(seq.id, seq);
+      if (
+        !this.accept(
+          seq,
+          out.logits.subarray(r * this.runner.dims.vocab, (r + 1) * this.runner.dims.vocab),
+          hiddenAt(rows[r]!.keyMask.length - 1),
+        )
+      ) {
+        joining.push({ id: seq.id, keyMask: [...rows[r]!.keyMask] });
+        joiningRows.push(r);
+      }
+    });
+    if (joining.length > 0) await this.batch.join(joining, out.present, joiningRows);
+  }
+
+  private async decodeStep(): Promise<void> {
+    await this.retireExpired();
+    if (this.batch.size === 0) return;
+    const ids = this.batch.rowIds;
+    const sequences = ids.map((id) => this.running.get(id)!);
+    const out = await this.runner.step(
+      this.batch,
+      sequences.map((s) => s.outputIds[s.outputIds.length - 1]!),
+    );
+    this.batch.advance(out.present);
+    this.counters.decodeSteps++;
+    this.counters.decodeRows += ids.length;
+    const done = new Set<number>();
+    const V = this.runner.dims.vocab;
+    sequences.forEach((seq, r) => {
+      if (seq.settled || this.accept(seq, out.logits.subarray(r * V, (r + 1) * V), this.hiddenRow(out, r, 0)))
+        done.add(seq.id);
+    });
+    await this.batch.remove(done);
+  }
+
+  /** Takes the next token of a sequence; true when the sequence is finished. */
+  private accept(seq: Sequence, logits: Float32Array, hidden: Float32Array): boolean {
+    const token = seq.sampler(logits);
+    seq.outputIds.push(token);
+    this.counters.generatedTokens++;
+    if (seq.outputIds.length === 1) seq.firstTokenAt = Date.now();
+    if (this.segIds.has(token)) seq.codebook.push(hidden);
+    seq.request.onToken?.(token);
+    const reason: FinishReason | undefined =
+      token === this.tokens.eos && !seq.request.ignoreEos
+        ? "eos"
+        : seq.outputIds.length >= seq.request.maxNewTokens
+          ? "length"
+          : seq.promptPositions + seq.outputIds.length >= seq.finalLength
+            ? "max_context"
+            : undefined;
+    if (!reason) return false;
+    this.finish(seq, reason);
+    return true;
+  }
+
+  /** Resolves a finished sequence (its batch row, if any, is removed by the caller). */
+  private finish(seq: Sequence, finishReason: FinishReason): void {
+    this.running.delete(seq.id);
+    if (seq.settled) return;
+    seq.settled = true;
+    this.counters.completed++;
+    const H = this.runner.dims.hidden;
+    const codebookHidden = new Float32Array(seq.codebook.length * H);
+    seq.codebook.forEach((h, i) => codebookHidden.set(h, i * H));
+    const now = Date.now();
+    seq.resolve({
+      outputIds: seq.outputIds,
+      finishReason,
+      codebookHidden,
+      codebookCount: seq.codebook.length,
+      promptPositions: seq.promptPositions,
+      timings: {
+        queuedMs: seq.startedAt - seq.enqueuedAt,
+        prefillMs: seq.prefillMs,
+        firstTokenMs: seq.firstTokenAt ? seq.firstTokenAt - seq.enqueuedAt : 0,
+        totalMs: now - seq.enqueuedAt,
+      },
+    });
+  }
+
+  /** Rejects a sequence; a running one keeps its batch row until the next step boundary retires it. */
+  private fail(seq: Sequence, error: EngineError): void {
+    if (seq.settled) return;
+    seq.settled = true;
+    if (error.code === "deadline_exceeded") this.counters.deadlineExceeded++;
+    else if (error.code === "cancelled") this.counters.cancelled++;
+    else this.counters.failed++;
+    seq.reject(error);
+  }
+
+  private expiry(seq: Sequence): EngineError | undefined {
+    if (seq.request.signal?.aborted) return new EngineError("cancelled", "the request was cancelled");
+    if (seq.request.deadline !== undefined && Date.now() >= seq.request.deadline) {
+      return new EngineError(
+        "deadline_exceeded",
+        `the deadline passed after ${seq.outputIds.length} generated tokens`,
+      );
+    }
+    return undefined;
+  }
+
+  private expireWaiting(): void {
+    for (const seq of [...this.waiting]) {
+      const error = this.expiry(seq);
+      if (error) {
+        this.waiting.splice(this.waiting.indexOf(seq), 1);
+        this.fail(seq, error);
+      }
+    }
+  }
+
+  private async retireExpired(): Promise<void> {
+    const retired = new Set<number>();
+    for (const seq of this.running.values()) {
+      const error = this.expiry(seq);
+      if (seq.settled || error) {
+        if (error) this.fail(seq, error);
+        retired.add(seq.id);
+      }
+    }
+    for (const id of retired) this.running.delete(id);
+    await this.batch.remove(retired);
+  }
+
+  /** A cancel while queued answers at once; a running sequence stops at the next step. */
+  private abortWaiting(seq: Sequence): void {
+    const at = this.waiting.indexOf(seq);
+    if (at >= 0) this.waiting.splice(at, 1);
+    this.fail(seq, new EngineError("cancelled", "the request was cancelled"));
+  }
+
+  /** A failed graph run fails the sequences it carried (never the others) and resets the batch. */
+  private async guard(sequences: readonly Sequence[], run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      const failure =
+        error instanceof EngineError
+          ? error
+          : new EngineError("internal", `generation failed: ${(error as Error).message}`);
+      for (const seq of sequences) {
+        this.fail(seq, failure);
+        this.running.delete(seq.id);
+      }
+      await this.batch.remove(new Set(sequences.map((s) => s.id)));
+    }
+  }
+
+  private hiddenRow(out: RunOutput, row: number, position: number): Float32Array {
+    const H = this.runner.dims.hidden;
+    const start = (row * out.positions + position) * H;
+    return out.hidden.slice(start, start + H);
+  }
+}

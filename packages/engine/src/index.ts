@@ -1,0 +1,49 @@
+export { EngineError, type EngineErrorCode } from "./errors";
+export {
+  ModelSession,
+  toHost,
+  EXECUTION_PROVIDERS,
+  type ExecutionProvider,
+  type SessionOptions,
+  type SessionValue,
+  type DeviceTensor,
+} from "./runtime/model-session";
+export { openSessions, type BundleSessions } from "./runtime/bundle-sessions";
+export { type Outcome, isFailure, runBatch } from "./stages/outcome";
+export { VisionStage, type VisionInput, type VisionOutput } from "./stages/vision-stage";
+export {
+  DecoderStage,
+  type DecodeInput,
+  type DecodeOutput,
+  type DecodedTarget,
+} from "./stages/decoder-stage";
+export { LlmRunner, modelDims, type ModelDims } from "./generation/llm-runner";
+export {
+  LlmScheduler,
+  type SchedulerOptions,
+  type SchedulerStats,
+  type TokenIds,
+} from "./generation/scheduler";
+export { KvBatch } from "./generation/kv-batch";
+export { GREEDY, argmax, createSampler, type SamplingOptions } from "./generation/sampler";
+export { codebookPositions, embeddedLength } from "./generation/codebook";
+export type { GenerationRequest, GenerationResult, FinishReason } from "./generation/request";
+export { formatAnswer, placeholder, type AnswerText } from "./pipeline/answer";
+export {
+  prepareImage,
+  promptIdsForQuery,
+  reservedTokens,
+  DEFAULT_QUERY_LIMITS,
+  type PreparedImage,
+  type QueryLimits,
+} from "./pipeline/request-input";
+export {
+  PixelLMEngine,
+  DEFAULT_MAX_NEW_TOKENS,
+  DEFAULT_SCHEDULER,
+  type EngineOptions,
+  type SegmentRequest,
+  type SegmentResult,
+  type SegmentTarget,
+  type SegmentTensors,
+} from "./pipeline/engine";

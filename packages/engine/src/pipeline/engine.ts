@@ -1,0 +1,228 @@
+/**
+ * The whole pipeline in one process: image and question in, answer text and one mask per
+ * target out. The same stage objects run inside the gRPC services; this class only chains
+ * them (and is the reference the distributed path must match).
+ */
+import { type BundleVerification, type LoadedBundle, loadBundle } from "@pixellm/bundle";
+import type { DecodeLimits } from "@pixellm/image";
+import { codebookTokenNames } from "@pixellm/checkpoint";
+import { type LlamaTokenizer, decodeChatOutput, loadTokenizer } from "@pixellm/tokenizer";
+import { EngineError } from "../errors";
+import { LlmRunner, modelDims } from "../generation/llm-runner";
+import type { FinishReason, GenerationRequest } from "../generation/request";
+import type { SamplingOptions } from "../generation/sampler";
+import { LlmScheduler, type SchedulerOptions } from "../generation/scheduler";
+import { openSessions } from "../runtime/bundle-sessions";
+import type { ExecutionProvider, ModelSession } from "../runtime/model-session";
+import { type DecodedTarget, DecoderStage } from "../stages/decoder-stage";
+import { isFailure } from "../stages/outcome";
+import { VisionStage } from "../stages/vision-stage";
+import { formatAnswer } from "./answer";
+import { DEFAULT_QUERY_LIMITS, type QueryLimits, prepareImage, promptIdsForQuery } from "./request-input";
+
+export interface EngineOptions {
+  readonly provider?: ExecutionProvider;
+  readonly verify?: BundleVerification;
+  readonly intraOpThreads?: number;
+  readonly scheduler?: Partial<SchedulerOptions>;
+  readonly decodeLimits?: Partial<DecodeLimits>;
+  readonly queryLimits?: QueryLimits;
+  readonly onProviderFallback?: (event: {
+    graph: string;
+    requested: ExecutionProvider;
+    reason: string;
+  }) => void;
+}
+
+export const DEFAULT_SCHEDULER: SchedulerOptions = {
+  maxBatchSize: 16,
+  kvBudgetTokens: 16 * 2048,
+  maxPrefillRows: 4,
+};
+/** chat.py and the MUSE evaluation generate up to 512 new tokens. */
+export const DEFAULT_MAX_NEW_TOKENS = 512;
+
+export interface SegmentRequest {
+  /** Encoded PNG, JPEG or WebP. */
+  readonly image: Uint8Array;
+  /** The question; or give `promptIds` to bypass the tokenizer. */
+  readonly query?: string;
+  readonly promptIds?: readonly number[];
+  /** Teacher forcing: the answer ids are given (official RefCOCO evaluation). */
+  readonly answerIds?: readonly number[];
+  readonly maxNewTokens?: number;
+  readonly sampling?: SamplingOptions;
+  readonly ignoreEos?: boolean;
+  readonly deadline?: number;
+  readonly signal?: AbortSignal;
+  readonly onToken?: (token: number) => void;
+}
+
+export interface SegmentTarget extends DecodedTarget {
+  readonly index: number;
+  /** [start, end) of the target's `<mask:k>` placeholder in the answer text. */
+  readonly span: readonly [number, number] | null;
+}
+
+export interface SegmentResult {
+  readonly text: string;
+  readonly rawText: string;
+  readonly promptIds: readonly number[];
+  readonly outputIds: readonly number[];
+  readonly finishReason: FinishReason;
+  readonly targets: readonly SegmentTarget[];
+  /** Codebook tokens were generated but not a whole number of groups: masks were dropped. */
+  readonly masksDropped: boolean;
+  readonly image: { readonly width: number; readonly height: number };
+  readonly timings: {
+    readonly imageMs: number;
+    readonly visionMs: number;
+    readonly generationMs: number;
+    readonly decoderMs: number;
+    readonly totalMs: number;
+  };
+  /** Intermediate tensors, for `--dump` and reference checks. */
+  readonly tensors: SegmentTensors;
+}
+
+export interface SegmentTensors {
+  readonly pixelValues: Float32Array;
+  readonly resized: readonly [number, number];
+  readonly original: readonly [number, number];
+  readonly imageEmbeds: Float32Array;
+  readonly imageMask: Uint8Array;
+  readonly decoderFeatures: Float32Array;
+  readonly codebookHidden: Float32Array;
+  readonly codebookCount: number;
+  readonly lowResLogits: Float32Array;
+}
+
+export class PixelLMEngine {
+  private constructor(
+    readonly bundle: LoadedBundle,
+    readonly tokenizer: LlamaTokenizer,
+    readonly vision: VisionStage,
+    readonly generation: LlmScheduler,
+    readonly decoder: DecoderStage,
+    private readonly sessions: readonly ModelSession[],
+    private readonly options: EngineOptions,
+  ) {}
+
+  static async load(bundleDir: string, options: EngineOptions = {}): Promise<PixelLMEngine> {
+    const bundle = await loadBundle(bundleDir, options.verify ?? "sha256");
+    const { manifest } = bundle;
+    const tokenizer = await loadTokenizer(bundleDir);
+    const sessions = await openSessions(bundle, ["vision", "embed", "llm", "decoder"], {
+      provider: options.provider ?? "cpu",
+      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+      ...(options.onProviderFallback ? { onFallback: options.onProviderFallback } : {}),
+    });
+    const runner = new LlmRunner(sessions.embed, sessions.llm, modelDims(manifest));
+    const scheduler = new LlmScheduler(
+      runner,
+      { eos: manifest.tokens.eos, seg: manifest.tokens.seg },
+      { ...DEFAULT_SCHEDULER, ...options.scheduler },
+    );
+    return new PixelLMEngine(
+      bundle,
+      tokenizer,
+      new VisionStage(sessions.vision, manifest),
+      scheduler,
+      new DecoderStage(sessions.decoder, manifest),
+      Object.values(sessions),
+      options,
+    );
+  }
+
+  get codebookTokens(): string[] {
+    return codebookTokenNames(this.bundle.manifest.config);
+  }
+
+  /** Prompt ids for a question (validated), as the engine would build them. */
+  promptIds(query: string): number[] {
+    return promptIdsForQuery(
+      this.tokenizer,
+      query,
+      this.codebookTokens,
+      this.options.queryLimits ?? DEFAULT_QUERY_LIMITS,
+    );
+  }
+
+  async segment(request: SegmentRequest): Promise<SegmentResult> {
+    const started = performance.now();
+    const promptIds =
+      request.promptIds ?? (request.query !== undefined ? this.promptIds(request.query) : undefined);
+    if (!promptIds) throw new EngineError("invalid_argument", "give a query or prompt ids");
+    const image = await prepareImage(request.image, this.options.decodeLimits);
+    const imageDone = performance.now();
+    const [visionOutcome] = await this.vision.encode([image]);
+    if (!visionOutcome || isFailure(visionOutcome))
+      throw visionOutcome ?? new EngineError("internal", "vision stage returned nothing");
+    const visionDone = performance.now();
+    const generationRequest: GenerationRequest = {
+      promptIds,
+      imageEmbeds: visionOutcome.imageEmbeds,
+      imageMask: visionOutcome.imageMask,
+      maxNewTokens: request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+      ...(request.answerIds ? { answerIds: request.answerIds } : {}),
+      ...(request.sampling ? { sampling: request.sampling } : {}),
+      ...(request.ignoreEos ? { ignoreEos: true } : {}),
+      ...(request.deadline !== undefined ? { deadline: request.deadline } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onToken ? { onToken: request.onToken } : {}),
+    };
+    const generated = await this.generation.submit(generationRequest);
+    const generationDone = performance.now();
+    const [decoded] = await this.decoder.decode([
+      {
+        codebookHidden: generated.codebookHidden,
+        codebookCount: generated.codebookCount,
+        decoderFeatures: visionOutcome.decoderFeatures,
+        resized: image.resized,
+        original: image.original,
+      },
+    ]);
+    if (!decoded || isFailure(decoded))
+      throw decoded ?? new EngineError("internal", "decoder stage returned nothing");
+    const done = performance.now();
+    const answer = formatAnswer(
+      decodeChatOutput(this.tokenizer, generated.outputIds),
+      this.codebookTokens,
+      decoded.targets.length,
+      "</s>",
+    );
+    return {
+      text: answer.text,
+      rawText: answer.rawText,
+      promptIds,
+      outputIds: generated.outputIds,
+      finishReason: generated.finishReason,
+      targets: decoded.targets.map((t, index) => ({ ...t, index, span: answer.spans[index] ?? null })),
+      masksDropped: decoded.dropped,
+      image: { width: image.image.width, height: image.image.height },
+      timings: {
+        imageMs: imageDone - started,
+        visionMs: visionDone - imageDone,
+        generationMs: generationDone - visionDone,
+        decoderMs: done - generationDone,
+        totalMs: done - started,
+      },
+      tensors: {
+        pixelValues: image.pixelValues,
+        resized: image.resized,
+        original: image.original,
+        imageEmbeds: visionOutcome.imageEmbeds,
+        imageMask: visionOutcome.imageMask,
+        decoderFeatures: visionOutcome.decoderFeatures,
+        codebookHidden: generated.codebookHidden,
+        codebookCount: generated.codebookCount,
+        lowResLogits: decoded.lowResLogits,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.generation.drain();
+    await Promise.all(this.sessions.map((s) => s.release()));
+  }
+}

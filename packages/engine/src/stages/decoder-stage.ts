@@ -1,0 +1,150 @@
+/**
+ * The pixel-decoding stage: codebook hidden states + decoder features → one mask per target
+ * (decoder.onnx for all targets of the batch in one run, then resize/crop/threshold per image).
+ *
+ * The multiple-of-6 rule is applied here: if an item's count of codebook states is not a
+ * multiple of seg_token_num × 2, all its masks are dropped (`evaluate` zeroes the SEG mask).
+ */
+import type { BundleManifest } from "@pixellm/bundle";
+import { type CocoRle, encodeRle, postprocessMasks, rleCountsToString, rleToBbox } from "@pixellm/image";
+import { type HostTensor, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
+import { EngineError } from "../errors";
+import type { ModelSession } from "../runtime/model-session";
+import { type Outcome, runBatch } from "./outcome";
+
+export interface DecodeInput {
+  /** float32[n·H]: codebook hidden states in order of appearance. */
+  readonly codebookHidden: Float32Array;
+  readonly codebookCount: number;
+  /** float32[2·D·32·32] from the vision stage. */
+  readonly decoderFeatures: Float32Array;
+  /** [h', w'] of the resized image in the 448² canvas. */
+  readonly resized: readonly [number, number];
+  /** [H, W] of the original image. */
+  readonly original: readonly [number, number];
+}
+
+export interface DecodedTarget {
+  /** COCO RLE at the original resolution (pycocotools-compatible). */
+  readonly mask: CocoRle;
+  /** [x, y, width, height] of the mask, as pycocotools' toBbox. */
+  readonly bbox: readonly [number, number, number, number];
+  readonly area: number;
+  /** Mean sigmoid over the mask's pixels (informational, as the reference's mask_score). */
+  readonly score: number;
+}
+
+export interface DecodeOutput {
+  readonly targets: DecodedTarget[];
+  /** True when codebook states were present but not a multiple of the codebook size. */
+  readonly dropped: boolean;
+  /** float32[N·128·128]: low-resolution logits, for inspection and dumps. */
+  readonly lowResLogits: Float32Array;
+}
+
+interface ValidItem {
+  readonly input: DecodeInput;
+  readonly targets: number;
+}
+
+export class DecoderStage {
+  private readonly hidden: number;
+  private readonly codebook: number;
+  private readonly featureShape: readonly [number, number, number, number];
+  private readonly featureLength: number;
+  private readonly lowRes: number;
+
+  constructor(
+    private readonly session: ModelSession,
+    manifest: BundleManifest,
+  ) {
+    this.hidden = manifest.config.hidden_size;
+    this.codebook = manifest.geometry.codebookSize;
+    const grid = manifest.geometry.patchGrid;
+    this.featureShape = [2, manifest.config.out_dim, grid, grid];
+    this.featureLength = 2 * manifest.config.out_dim * grid * grid;
+    this.lowRes = manifest.geometry.lowResMaskSize;
+  }
+
+  async decode(batch: readonly DecodeInput[]): Promise<Outcome<DecodeOutput>[]> {
+    return runBatch(
+      batch,
+      (item) => this.validate(item),
+      (valid) => this.run(valid),
+    );
+  }
+
+  private validate(input: DecodeInput): ValidItem {
+    const n = input.codebookCount;
+    if (!Number.isInteger(n) || n < 0 || input.codebookHidden.length !== n * this.hidden) {
+      throw new EngineError(
+        "invalid_argument",
+        `codebook hidden states must be float32[${n},${this.hidden}], got ${input.codebookHidden.length} values`,
+      );
+    }
+    if (input.decoderFeatures.length !== this.featureLength) {
+      throw new EngineError(
+        "invalid_argument",
+        `decoder features must have ${this.featureLength} values, got ${input.decoderFeatures.length}`,
+      );
+    }
+    const [h, w] = input.resized;
+    const [H, W] = input.original;
+    if (![h, w, H, W].every((d) => Number.isInteger(d) && d >= 1)) {
+      throw new EngineError(
+        "invalid_argument",
+        `image sizes must be positive integers, got resized [${h},${w}] original [${H},${W}]`,
+      );
+    }
+    return { input, targets: n % this.codebook === 0 ? n / this.codebook : 0 };
+  }
+
+  private async run(items: readonly ValidItem[]): Promise<DecodeOutput[]> {
+    const withTargets = items.filter((item) => item.targets > 0);
+    const total = withTargets.reduce((sum, item) => sum + item.targets, 0);
+    const area = this.lowRes * this.lowRes;
+    let logits: Float32Array = new Float32Array(0);
+    if (total > 0) {
+      // in: seg_hidden [ΣN,C,H], decoder_features [M,2,D,32,32], target_image [ΣN]
+      const hidden = new Float32Array(total * this.codebook * this.hidden);
+      const features = new Float32Array(withTargets.length * this.featureLength);
+      const targetImage: number[] = [];
+      let offset = 0;
+      withTargets.forEach((item, m) => {
+        hidden.set(item.input.codebookHidden, offset);
+        offset += item.input.codebookHidden.length;
+        features.set(item.input.decoderFeatures, m * this.featureLength);
+        for (let k = 0; k < item.targets; k++) targetImage.push(m);
+      });
+      const out = await this.session.run({
+        seg_hidden: float32Tensor([total, this.codebook, this.hidden], hidden),
+        decoder_features: float32Tensor([withTargets.length, ...this.featureShape], features),
+        target_image: int64Tensor([total], targetImage),
+      });
+      logits = (out.low_res_masks as HostTensor<"float32">).data; // [ΣN,1,128,128]
+    }
+    let next = 0;
+    return items.map((item) => {
+      const own = logits.slice(next * area, (next + item.targets) * area);
+      next += item.targets;
+      const masks =
+        item.targets > 0
+          ? postprocessMasks(makeTensor("float32", [item.targets, this.lowRes, this.lowRes], own), item.input)
+          : [];
+      return {
+        targets: masks.map((m) => {
+          const [H, W] = item.input.original;
+          const rle = encodeRle(m.mask, H, W);
+          return {
+            mask: { size: [H, W], counts: rleCountsToString(rle.counts) },
+            bbox: rleToBbox(rle),
+            area: m.area,
+            score: m.score,
+          };
+        }),
+        dropped: item.targets === 0 && item.input.codebookCount > 0,
+        lowResLogits: own,
+      };
+    });
+  }
+}

@@ -1,0 +1,18 @@
+export {
+  exportBundle,
+  ExportTargetError,
+  IMAGE_TOKEN_INDEX,
+  PIXEL_MEAN,
+  PIXEL_STD,
+  type ExportOptions,
+  type ExportProgress,
+  type ExportSummary,
+} from "./export/export-bundle";
+export {
+  IMAGE_SIZE,
+  PATCH_GRID,
+  LLM_TOKEN_GRID,
+  LLM_IMAGE_TOKENS,
+  LOW_RES_MASK_SIZE,
+} from "./graphs/geometry";
+export { pastKeyName, pastValueName, presentKeyName, presentValueName } from "./graphs/llm-graph";

@@ -1,0 +1,88 @@
+/**
+ * `make-tiny`: a complete generated checkpoint in the official layout — the PixelLM checkpoint
+ * directory (sharded safetensors + index, config.json, tokenizer files with the 8 added
+ * tokens) and the CLIP vision tower directory — ready for `pixellm export`.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  parseClipVisionConfig,
+  parsePixelLMConfig,
+  pixellmNames,
+  pixellmParameters,
+} from "@pixellm/checkpoint";
+import { buildPrompt, loadTokenizer, tokenizerImageToken, writeTinyTokenizer } from "@pixellm/tokenizer";
+import { clipConfigJson, pixellmConfigJson } from "./configs";
+import { PLANTED_ANSWER_PIECES, plantChain } from "./planted-answer";
+import { type CheckpointPreset, PRESETS, type PresetName } from "./presets";
+import { type DtypePolicy, sampleParameter } from "./synth-weights";
+import { writeGeneratedWeights } from "./write-weights";
+
+export interface MakeCheckpointOptions {
+  readonly outDir: string;
+  readonly preset?: PresetName;
+  readonly seed?: number;
+  readonly dtype?: DtypePolicy;
+}
+
+export interface GeneratedCheckpoint {
+  readonly checkpointDir: string;
+  readonly visionTowerDir: string;
+  readonly parameters: number;
+  readonly bytes: number;
+  /** Token ids greedy decoding produces after any prompt, when the preset plants an answer. */
+  readonly plantedAnswer?: readonly number[];
+}
+
+export async function makeCheckpoint(options: MakeCheckpointOptions): Promise<GeneratedCheckpoint> {
+  const preset: CheckpointPreset = PRESETS[options.preset ?? "tiny"];
+  const seed = options.seed ?? 0;
+  const checkpointDir = path.join(options.outDir, "checkpoint");
+  const visionTowerDir = path.join(options.outDir, "vision-tower");
+  await mkdir(checkpointDir, { recursive: true });
+  await mkdir(visionTowerDir, { recursive: true });
+
+  const tokenizerInfo = await writeTinyTokenizer(checkpointDir);
+  const configJson = pixellmConfigJson(preset, Math.max(tokenizerInfo.vocabSize, preset.llm.min_vocab_size));
+  const clipJson = clipConfigJson(preset);
+  await writeFile(path.join(checkpointDir, "config.json"), JSON.stringify(configJson, null, 2) + "\n");
+  await writeFile(path.join(visionTowerDir, "config.json"), JSON.stringify(clipJson, null, 2) + "\n");
+  const config = parsePixelLMConfig(configJson, "generated config.json");
+  const clip = parseClipVisionConfig(clipJson, "generated vision tower config.json");
+
+  const overrides = new Map<string, Float32Array>();
+  let plantedAnswer: number[] | undefined;
+  if (preset.plantAnswer) {
+    const tokenizer = await loadTokenizer(checkpointDir);
+    const promptIds = tokenizerImageToken(tokenizer, buildPrompt("What is it?"));
+    const seg = Array.from({ length: 6 }, (_, i) => tokenizerInfo.addedTokens[`[SEG${i}]`]!);
+    plantedAnswer = [
+      ...PLANTED_ANSWER_PIECES.map((p) => tokenizer.pieceToId(p)),
+      ...seg,
+      tokenizer.pieceToId("."),
+      config.eos_token_id,
+    ];
+    const specs = new Map(pixellmParameters(config).map((s) => [s.name, s]));
+    const embed = sampleParameter(specs.get(pixellmNames.embedTokens)!, seed);
+    const lmHead = sampleParameter(specs.get(pixellmNames.lmHead)!, seed);
+    plantChain(embed, lmHead, config.hidden_size, [promptIds[promptIds.length - 1]!, ...plantedAnswer]);
+    overrides.set(pixellmNames.lmHead, lmHead);
+  }
+  const written = await writeGeneratedWeights({
+    checkpointDir,
+    visionTowerDir,
+    config,
+    clip,
+    seed,
+    dtype: options.dtype ?? "mixed",
+    shardBytes: preset.shardBytes,
+    overrides,
+  });
+  return {
+    checkpointDir,
+    visionTowerDir,
+    parameters: written.parameters,
+    bytes: written.bytes,
+    ...(plantedAnswer ? { plantedAnswer } : {}),
+  };
+}
