@@ -17,14 +17,14 @@ export {
   type DecodeOutput,
   type DecodedTarget,
 } from "./stages/decoder-stage";
-export { LlmRunner, modelDims, type ModelDims } from "./generation/llm-runner";
+export { LlmRunner, modelDims, type ModelDims, type SequenceModel, type PrefillRow, type RunOutput } from "./generation/llm-runner";
 export {
   LlmScheduler,
   type SchedulerOptions,
   type SchedulerStats,
   type TokenIds,
 } from "./generation/scheduler";
-export { KvBatch } from "./generation/kv-batch";
+export { KvBatch, type KvShape, type KvRow, type LayerTensors } from "./generation/kv-batch";
 export { GREEDY, argmax, createSampler, type SamplingOptions } from "./generation/sampler";
 export { codebookPositions, embeddedLength } from "./generation/codebook";
 export type { GenerationRequest, GenerationResult, FinishReason } from "./generation/request";

@@ -53,7 +53,18 @@ export interface RunOutput {
   readonly positions: number;
 }
 
-export class LlmRunner {
+/**
+ * What the scheduler needs from a model: splice a prompt, prefill rows, step a batch. LlmRunner
+ * is the onnxruntime implementation; scheduler tests use a deterministic fake.
+ */
+export interface SequenceModel {
+  readonly dims: ModelDims;
+  spliceImage(ids: readonly number[], imageEmbeds: Float32Array, imageMask: ArrayLike<number>): Promise<PrefillRow>;
+  prefill(rows: readonly PrefillRow[], emptyPast: LayerTensors): Promise<RunOutput>;
+  step(batch: KvBatch, lastTokens: readonly number[]): Promise<RunOutput>;
+}
+
+export class LlmRunner implements SequenceModel {
   private readonly presentNames: string[];
   private readonly pastNames: string[];
   private readonly keepPresent: ReadonlySet<string>;

@@ -11,7 +11,7 @@
 import { EngineError } from "../errors";
 import { codebookPositions, embeddedLength } from "./codebook";
 import { KvBatch, type KvRow } from "./kv-batch";
-import type { LlmRunner, PrefillRow, RunOutput } from "./llm-runner";
+import type { PrefillRow, RunOutput, SequenceModel } from "./llm-runner";
 import type { FinishReason, GenerationRequest, GenerationResult } from "./request";
 import { GREEDY, type TokenSampler, createSampler } from "./sampler";
 
@@ -85,7 +85,7 @@ export class LlmScheduler {
   };
 
   constructor(
-    private readonly runner: LlmRunner,
+    private readonly runner: SequenceModel,
     private readonly tokens: TokenIds,
     private readonly options: SchedulerOptions,
   ) {
