@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", ".cache/**", "models/**", "**/*.generated.ts"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", ".cache/**", "models/**", "packages/api/src/generated/**", "demo-output/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -6,19 +6,19 @@
  *   pnpm bench:export [--keep]      prints a table, writes bench/results/export-memory.json
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { TensorStore } from "@pixellm/checkpoint";
 import { DTYPE_BYTES, numel } from "@pixellm/tensor";
 import { makeCheckpoint } from "@pixellm/tiny";
 import { printTable, writeResults } from "./support/report";
+import { tempDir } from "./support/temp";
 
 const run = promisify(execFile);
 const MB = 1e6;
 
-const work = await mkdtemp(path.join(os.tmpdir(), "pixellm-export-bench-"));
+const work = await tempDir("export-bench");
 try {
   const started = performance.now();
   const made = await makeCheckpoint({ outDir: work, preset: "large", seed: 0, dtype: "mixed" });

@@ -30,7 +30,11 @@ afterAll(async () => {
   await engine?.close();
 });
 
-function expectMasksEqual(result: SegmentResult, logits: Float32Array, original: readonly [number, number]): void {
+function expectMasksEqual(
+  result: SegmentResult,
+  logits: Float32Array,
+  original: readonly [number, number],
+): void {
   const [H, W] = original;
   result.targets.forEach((target, n) => {
     const mask = decodeRle({ size: [H, W], counts: rleCountsFromString(target.mask.counts) });
@@ -74,7 +78,9 @@ describe("engine vs the official algorithm", () => {
     expect(result.targets.length).toBeGreaterThan(0); // the tiny model answers with a codebook group
     expect(maxAbsDiff(result.tensors.lowResLogits, ref.lowResMasks.data)).toBeLessThanOrEqual(TOLERANCE);
     expectMasksEqual(result, ref.masks.data, prepared.original);
-    result.targets.forEach((t, n) => expect(Math.abs(t.score - ref.scores.data[n]!)).toBeLessThanOrEqual(TOLERANCE));
+    result.targets.forEach((t, n) =>
+      expect(Math.abs(t.score - ref.scores.data[n]!)).toBeLessThanOrEqual(TOLERANCE),
+    );
   });
 
   it("stops at max_new_tokens mid-group and drops the masks, as evaluate does", async () => {
@@ -103,14 +109,27 @@ describe("engine vs the official algorithm", () => {
     const image = await shapesImage(500, 375, "png", 1);
     const seg = engine.bundle.manifest.tokens.seg;
     const tok = engine.tokenizer;
-    const answerIds = [...tok.encode("The ball", { addSpecialTokens: false }), ...seg, ...tok.encode("and the box", { addSpecialTokens: false }), ...seg, tok.pieceToId("."), tok.eosId!];
+    const answerIds = [
+      ...tok.encode("The ball", { addSpecialTokens: false }),
+      ...seg,
+      ...tok.encode("and the box", { addSpecialTokens: false }),
+      ...seg,
+      tok.pieceToId("."),
+      tok.eosId!,
+    ];
     const promptIds = engine.promptIds("Segment the ball and the box.");
     const result = await engine.segment({ image, promptIds, answerIds });
     const prepared = await prepareImage(image);
     const vision = encodeImage(reference, prepared.pixelValues, prepared.resized);
     const ref = evaluateTeacherForced(
       reference,
-      { pixelValues: prepared.pixelValues, resizedSize: prepared.resized, originalSize: prepared.original, ids: [...promptIds, ...answerIds], segTokenIds: seg },
+      {
+        pixelValues: prepared.pixelValues,
+        resizedSize: prepared.resized,
+        originalSize: prepared.original,
+        ids: [...promptIds, ...answerIds],
+        segTokenIds: seg,
+      },
       { vision },
     );
     expect(result.finishReason).toBe("teacher_forced");

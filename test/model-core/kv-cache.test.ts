@@ -132,7 +132,8 @@ describe("llm.onnx KV cache", () => {
     const long = Float32Array.from({ length: 9 * dims.H }, () => next());
     const short = Float32Array.from({ length: 5 * dims.H }, () => next());
     const alone = async (e: Float32Array, n: number) =>
-      (await run(e, [...Array(n).keys()], Array<number>(n).fill(1), emptyPast(1))).logits as HostTensor<"float32">;
+      (await run(e, [...Array(n).keys()], Array<number>(n).fill(1), emptyPast(1)))
+        .logits as HostTensor<"float32">;
     const padded = new Float32Array(2 * 9 * dims.H);
     padded.set(long, 0);
     padded.set(short, (9 + 4) * dims.H);

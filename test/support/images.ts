@@ -1,7 +1,12 @@
 /** Small synthetic test images (shapes on a gradient), encoded by sharp, any size and format. */
 import sharp from "sharp";
 
-export async function shapesImage(width: number, height: number, format: "png" | "jpeg" | "webp" = "png", variant = 0): Promise<Uint8Array> {
+export async function shapesImage(
+  width: number,
+  height: number,
+  format: "png" | "jpeg" | "webp" = "png",
+  variant = 0,
+): Promise<Uint8Array> {
   const r = Math.min(width, height) / 4;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#${variant % 2 ? "204060" : "8ec5ff"}"/><stop offset="1" stop-color="#f0e6d0"/></linearGradient></defs>

@@ -1,4 +1,16 @@
-export { EngineError, type EngineErrorCode } from "./errors";
+export {
+  EngineError,
+  type EngineErrorCode,
+  formatAnswer,
+  placeholder,
+  type AnswerText,
+  prepareImage,
+  promptIdsForQuery,
+  reservedTokens,
+  DEFAULT_QUERY_LIMITS,
+  type PreparedImage,
+  type QueryLimits,
+} from "@pixellm/pipeline";
 export {
   ModelSession,
   toHost,
@@ -17,7 +29,14 @@ export {
   type DecodeOutput,
   type DecodedTarget,
 } from "./stages/decoder-stage";
-export { LlmRunner, modelDims, type ModelDims, type SequenceModel, type PrefillRow, type RunOutput } from "./generation/llm-runner";
+export {
+  LlmRunner,
+  modelDims,
+  type ModelDims,
+  type SequenceModel,
+  type PrefillRow,
+  type RunOutput,
+} from "./generation/llm-runner";
 export {
   LlmScheduler,
   type SchedulerOptions,
@@ -28,15 +47,6 @@ export { KvBatch, type KvShape, type KvRow, type LayerTensors } from "./generati
 export { GREEDY, argmax, createSampler, type SamplingOptions } from "./generation/sampler";
 export { codebookPositions, embeddedLength } from "./generation/codebook";
 export type { GenerationRequest, GenerationResult, FinishReason } from "./generation/request";
-export { formatAnswer, placeholder, type AnswerText } from "./pipeline/answer";
-export {
-  prepareImage,
-  promptIdsForQuery,
-  reservedTokens,
-  DEFAULT_QUERY_LIMITS,
-  type PreparedImage,
-  type QueryLimits,
-} from "./pipeline/request-input";
 export {
   PixelLMEngine,
   DEFAULT_MAX_NEW_TOKENS,

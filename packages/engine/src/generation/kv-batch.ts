@@ -119,6 +119,8 @@ export class KvBatch {
   async remove(ids: ReadonlySet<number>): Promise<void> {
     if (ids.size === 0) return;
     const keep = this.rows.map((row, r) => ({ row, r })).filter(({ row }) => !ids.has(row.id));
+    // None of ours (e.g. a failed prefill's rows): no copy of the whole cache to the host.
+    if (keep.length === this.rows.length) return;
     if (keep.length === 0) {
       this.rows = [];
       this.tensors = [];

@@ -5,7 +5,7 @@
  */
 import type { BundleManifest } from "@pixellm/bundle";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
-import { EngineError } from "../errors";
+import { EngineError } from "@pixellm/pipeline";
 import type { ModelSession, SessionValue } from "../runtime/model-session";
 import type { KvBatch, KvShape, LayerTensors } from "./kv-batch";
 
@@ -59,7 +59,11 @@ export interface RunOutput {
  */
 export interface SequenceModel {
   readonly dims: ModelDims;
-  spliceImage(ids: readonly number[], imageEmbeds: Float32Array, imageMask: ArrayLike<number>): Promise<PrefillRow>;
+  spliceImage(
+    ids: readonly number[],
+    imageEmbeds: Float32Array,
+    imageMask: ArrayLike<number>,
+  ): Promise<PrefillRow>;
   prefill(rows: readonly PrefillRow[], emptyPast: LayerTensors): Promise<RunOutput>;
   step(batch: KvBatch, lastTokens: readonly number[]): Promise<RunOutput>;
 }

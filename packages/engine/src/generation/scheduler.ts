@@ -8,7 +8,7 @@
  * otherwise it waits. A sequence whose deadline passes, or whose signal aborts, stops using
  * compute at the next step boundary and fails with deadline_exceeded / cancelled.
  */
-import { EngineError } from "../errors";
+import { EngineError } from "@pixellm/pipeline";
 import { codebookPositions, embeddedLength } from "./codebook";
 import { KvBatch, type KvRow } from "./kv-batch";
 import type { PrefillRow, RunOutput, SequenceModel } from "./llm-runner";
@@ -62,6 +62,8 @@ interface Sequence {
   readonly outputIds: number[];
   readonly codebook: Float32Array[];
   settled: boolean;
+  /** Removes the abort listener (a signal may be shared by many requests). */
+  detach: () => void;
 }
 
 export class LlmScheduler {
@@ -143,10 +145,18 @@ export class LlmScheduler {
         outputIds: [],
         codebook: [],
         settled: false,
+        detach: () => {},
       };
-      request.signal?.addEventListener("abort", () => this.abortWaiting(seq), { once: true });
+      const { signal } = request;
+      if (signal) {
+        const onAbort = () => this.abortWaiting(seq);
+        signal.addEventListener("abort", onAbort, { once: true });
+        seq.detach = () => signal.removeEventListener("abort", onAbort);
+      }
       this.waiting.push(seq);
-      this.kick();
+      // An already aborted signal never fires "abort".
+      if (signal?.aborted) this.abortWaiting(seq);
+      else this.kick();
     });
   }
 
@@ -205,18 +215,28 @@ export class LlmScheduler {
   private async prefill(sequences: Sequence[]): Promise<void> {
     const started = Date.now();
     const rows: PrefillRow[] = [];
+    const prefilled: Sequence[] = [];
     for (const seq of sequences) {
       seq.startedAt = started;
       const ids = [...seq.request.promptIds, ...(seq.request.answerIds ?? [])];
-      rows.push(await this.runner.spliceImage(ids, seq.request.imageEmbeds, seq.request.imageMask));
+      // A malformed prompt or image fails its own sequence, not the others of this prefill.
+      try {
+        rows.push(await this.runner.spliceImage(ids, seq.request.imageEmbeds, seq.request.imageMask));
+        prefilled.push(seq);
+      } catch (error) {
+        this.fail(seq, asEngineError(error));
+      }
     }
+    if (rows.length === 0) return;
     const out = await this.runner.prefill(rows, this.batch.emptyTensors(rows.length));
     this.counters.prefillRuns++;
     this.counters.prefillRows += rows.length;
     const joining: KvRow[] = [];
     const joiningRows: number[] = [];
-    sequences.forEach((seq, r) => {
+    prefilled.forEach((seq, r) => {
       seq.prefillMs = Date.now() - started;
+      // Cancelled (or past its deadline) during the prefill: no token, no batch row.
+      if (seq.settled) return;
       const pad = out.positions - rows[r]!.keyMask.length;
       const hiddenAt = (p: number) => this.hiddenRow(out, r, pad + p);
       const ids = [...seq.request.promptIds, ...(seq.request.answerIds ?? [])];
@@ -271,7 +291,14 @@ export class LlmScheduler {
     this.counters.generatedTokens++;
     if (seq.outputIds.length === 1) seq.firstTokenAt = Date.now();
     if (this.segIds.has(token)) seq.codebook.push(hidden);
-    seq.request.onToken?.(token);
+    try {
+      seq.request.onToken?.(token);
+    } catch (error) {
+      // The caller's callback failed: that sequence stops, its batch neighbours go on.
+      this.running.delete(seq.id);
+      this.fail(seq, asEngineError(error, "the token callback failed"));
+      return true;
+    }
     const reason: FinishReason | undefined =
       token === this.tokens.eos && !seq.request.ignoreEos
         ? "eos"
@@ -290,6 +317,7 @@ export class LlmScheduler {
     this.running.delete(seq.id);
     if (seq.settled) return;
     seq.settled = true;
+    seq.detach();
     this.counters.completed++;
     const H = this.runner.dims.hidden;
     const codebookHidden = new Float32Array(seq.codebook.length * H);
@@ -314,6 +342,7 @@ export class LlmScheduler {
   private fail(seq: Sequence, error: EngineError): void {
     if (seq.settled) return;
     seq.settled = true;
+    seq.detach();
     if (error.code === "deadline_exceeded") this.counters.deadlineExceeded++;
     else if (error.code === "cancelled") this.counters.cancelled++;
     else this.counters.failed++;
@@ -366,10 +395,7 @@ export class LlmScheduler {
     try {
       await run();
     } catch (error) {
-      const failure =
-        error instanceof EngineError
-          ? error
-          : new EngineError("internal", `generation failed: ${(error as Error).message}`);
+      const failure = asEngineError(error);
       for (const seq of sequences) {
         this.fail(seq, failure);
         this.running.delete(seq.id);
@@ -383,4 +409,10 @@ export class LlmScheduler {
     const start = (row * out.positions + position) * H;
     return out.hidden.slice(start, start + H);
   }
+}
+
+/** Engine errors keep their code; anything else is an internal failure naming what failed. */
+function asEngineError(error: unknown, what = "generation failed"): EngineError {
+  if (error instanceof EngineError) return error;
+  return new EngineError("internal", `${what}: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -7,7 +7,6 @@ import { type BundleVerification, type LoadedBundle, loadBundle } from "@pixellm
 import type { DecodeLimits } from "@pixellm/image";
 import { codebookTokenNames } from "@pixellm/checkpoint";
 import { type LlamaTokenizer, decodeChatOutput, loadTokenizer } from "@pixellm/tokenizer";
-import { EngineError } from "../errors";
 import { LlmRunner, modelDims } from "../generation/llm-runner";
 import type { FinishReason, GenerationRequest } from "../generation/request";
 import type { SamplingOptions } from "../generation/sampler";
@@ -17,8 +16,14 @@ import type { ExecutionProvider, ModelSession } from "../runtime/model-session";
 import { type DecodedTarget, DecoderStage } from "../stages/decoder-stage";
 import { isFailure } from "../stages/outcome";
 import { VisionStage } from "../stages/vision-stage";
-import { formatAnswer } from "./answer";
-import { DEFAULT_QUERY_LIMITS, type QueryLimits, prepareImage, promptIdsForQuery } from "./request-input";
+import {
+  DEFAULT_QUERY_LIMITS,
+  EngineError,
+  type QueryLimits,
+  formatAnswer,
+  prepareImage,
+  promptIdsForQuery,
+} from "@pixellm/pipeline";
 
 export interface EngineOptions {
   readonly provider?: ExecutionProvider;

@@ -11,11 +11,16 @@ import {
   preprocessForClip,
 } from "@pixellm/image";
 import { type LlamaTokenizer, buildPrompt, tokenizerImageToken } from "@pixellm/tokenizer";
-import { EngineError } from "../errors";
-import type { VisionInput } from "../stages/vision-stage";
+import { EngineError } from "./errors";
 
-export interface PreparedImage extends VisionInput {
+/** A decoded image and its CLIP input (what the vision stage takes). */
+export interface PreparedImage {
   readonly image: RgbImage;
+  /** float32[3,448,448]: normalised, zero-padded bottom/right. */
+  readonly pixelValues: Float32Array;
+  /** [h', w'] of the resized image inside the canvas. */
+  readonly resized: readonly [number, number];
+  /** [H, W] of the decoded image. */
   readonly original: readonly [number, number];
 }
 

@@ -1,0 +1,36 @@
+/**
+ * Loads the pixellm.v1 protos with the options the generated types assume (int64 as numbers,
+ * enums as strings, defaults and oneof names filled in), for servers, clients and reflection.
+ */
+import path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { type PackageDefinition, loadSync } from "@grpc/proto-loader";
+import type { ProtoGrpcType as PixelLMGrpc } from "./generated/pixellm";
+import type { ProtoGrpcType as StagesGrpc } from "./generated/stages";
+
+export const PROTO_ROOT = path.resolve(import.meta.dirname, "../../../protos");
+export const PROTO_FILES = ["pixellm/v1/pixellm.proto", "pixellm/v1/stages.proto", "pixellm/v1/tensor.proto"];
+
+export const LOADER_OPTIONS = {
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_ROOT],
+};
+
+let cached: PackageDefinition | undefined;
+
+/** The package definition of every pixellm.v1 file (also what server reflection serves). */
+export function packageDefinition(): PackageDefinition {
+  cached ??= loadSync(PROTO_FILES, { ...LOADER_OPTIONS });
+  return cached;
+}
+
+export type PixelLMServices = PixelLMGrpc["pixellm"]["v1"] & StagesGrpc["pixellm"]["v1"];
+
+/** Service constructors and definitions of pixellm.v1 (PixelLM, VisionEncoder, LLMGenerator, PixelDecoder). */
+export function services(): PixelLMServices {
+  const loaded = grpc.loadPackageDefinition(packageDefinition()) as unknown as PixelLMGrpc & StagesGrpc;
+  return loaded.pixellm.v1;
+}

@@ -1,0 +1,10 @@
+export { EngineError, type EngineErrorCode } from "./errors";
+export { formatAnswer, placeholder, type AnswerText } from "./answer";
+export {
+  prepareImage,
+  promptIdsForQuery,
+  reservedTokens,
+  DEFAULT_QUERY_LIMITS,
+  type PreparedImage,
+  type QueryLimits,
+} from "./request-input";
