@@ -22,6 +22,8 @@ export type BundleVerification = "sha256" | "size";
 export interface LoadedBundle {
   readonly dir: string;
   readonly manifest: BundleManifest;
+  /** sha256 of pixellm.json: replicas serving the same bundle report the same digest. */
+  readonly digest: string;
   /** Absolute path of a file inside the bundle. */
   path(file: string): string;
   graphPath(graph: GraphName): string;
@@ -56,7 +58,8 @@ export async function loadBundle(dir: string, verify: BundleVerification = "sha2
   }
   for (const file of manifest.files) await verifyFile(dir, file, verify);
   const resolve = (file: string) => path.join(dir, file);
-  return { dir, manifest, path: resolve, graphPath: (graph) => resolve(manifest.graphs[graph].file) };
+  const digest = createHash("sha256").update(text).digest("hex");
+  return { dir, manifest, digest, path: resolve, graphPath: (graph) => resolve(manifest.graphs[graph].file) };
 }
 
 async function verifyFile(

@@ -41,7 +41,8 @@ export function viewAs<D extends DType>(dtype: D, bytes: Uint8Array): TypedArray
   if (bytes.byteLength % size !== 0) {
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
   }
-  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  // new Uint8Array(view) copies (Buffer#slice would not): misaligned bytes get an aligned copy
+  const aligned = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
   const n = aligned.byteLength / size;
   const { buffer, byteOffset } = aligned;
   const arrays: { [K in DType]: () => DTypeArrays[K] } = {

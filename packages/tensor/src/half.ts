@@ -58,7 +58,7 @@ type FloatDType = "float32" | "float16" | "bfloat16";
 
 /** Float values of float32/float16/bfloat16 little-endian bytes (bfloat16 is a bit shift). */
 function decodeToFloat32(bytes: Uint8Array, from: FloatDType): Float32Array {
-  if (from === "float32") return viewAs("float32", bytes).slice();
+  if (from === "float32") return new Float32Array(viewAs("float32", bytes));
   const src = viewAs(from, bytes);
   const out = new Float32Array(src.length);
   if (from === "bfloat16") {
@@ -92,7 +92,7 @@ export function encodeFloat32(values: Float32Array, to: FloatDType): Uint8Array 
 
 /** Converts little-endian float bytes between float dtypes (a copy, even when `from === to`). */
 export function convertFloatBytes(bytes: Uint8Array, from: FloatDType, to: FloatDType): Uint8Array {
-  if (from === to) return bytes.slice();
+  if (from === to) return new Uint8Array(bytes);
   const values = decodeToFloat32(bytes, from);
   return to === "float32" ? new Uint8Array(values.buffer) : encodeFloat32(values, to);
 }

@@ -4,6 +4,7 @@
  * per-request seed is an extra for clients that want variety.
  */
 import { streamSeed, uniformStream } from "@pixellm/tensor";
+import { EngineError } from "@pixellm/pipeline";
 
 export interface SamplingOptions {
   /** 0 means greedy. */
@@ -24,7 +25,16 @@ export function argmax(values: Float32Array): number {
 }
 
 export function createSampler(options: SamplingOptions): TokenSampler {
+  // Out of range, the nucleus below is empty (top_p 0: no token at all) or inverted (T < 0).
+  if (!(options.temperature >= 0 && Number.isFinite(options.temperature)))
+    throw new EngineError(
+      "invalid_argument",
+      `temperature must be finite and ≥ 0 (got ${options.temperature})`,
+    );
+  // Greedy ignores top_p (a proto3 request that leaves it unset sends 0).
   if (options.temperature === 0) return argmax;
+  if (!(options.topP > 0 && options.topP <= 1))
+    throw new EngineError("invalid_argument", `top_p must be in (0, 1] (got ${options.topP})`);
   const uniform = uniformStream(streamSeed(options.seed, "sampling"));
   return (logits) => {
     const max = logits[argmax(logits)]!;

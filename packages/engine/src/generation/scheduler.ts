@@ -375,7 +375,7 @@ export class LlmScheduler {
     for (const seq of this.running.values()) {
       const error = this.expiry(seq);
       if (seq.settled || error) {
-        if (error) this.fail(seq, error);
+        
         retired.add(seq.id);
       }
     }

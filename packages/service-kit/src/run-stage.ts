@@ -1,0 +1,96 @@
+/**
+ * The life of a stage process: listen (NOT_SERVING), load and warm up the model, report
+ * SERVING, and on SIGTERM/SIGINT drain and exit. Load failures exit non-zero with the reason.
+ */
+import { type ServiceError, status } from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
+import { serviceError } from "@pixellm/api";
+import { ConfigError } from "./config";
+import { type LogLevel, type Logger, createLogger } from "./logger";
+import { ServiceHost } from "./service-host";
+
+export interface LoadedStage {
+  readonly implementation: grpc.UntypedServiceImplementation;
+  /** Finishes accepted work (batcher / scheduler drain). */
+  readonly drain: () => Promise<void>;
+  /** Releases model sessions after draining. */
+  readonly close: () => Promise<void>;
+}
+
+export interface StageProcess {
+  readonly service: string;
+  readonly serviceName: string;
+  readonly definition: grpc.ServiceDefinition;
+  readonly host: string;
+  readonly port: number;
+  readonly maxMessageBytes: number;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: LogLevel;
+  readonly load: (logger: Logger) => Promise<LoadedStage>;
+}
+
+export interface RunningStage {
+  readonly port: number;
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** Starts a stage; the returned handle stops it (tests), and signals stop it in production. */
+export async function startStage(stage: StageProcess): Promise<RunningStage> {
+  const logger = createLogger({ service: stage.service, level: stage.logLevel });
+  // Handlers are bound after the model loads; until then calls fail FAILED_PRECONDITION.
+  const loadedHandlers: { implementation?: grpc.UntypedServiceImplementation } = {};
+  const gated = Object.fromEntries(
+    Object.keys(stage.definition).map((method) => [
+      method,
+      (call: grpc.ServerWritableStream<unknown, unknown>, callback?: (error: ServiceError) => void) => {
+        const handler = loadedHandlers.implementation?.[method] as ((...args: unknown[]) => unknown) | undefined;
+        if (handler) return handler(call, callback);
+        const error = serviceError(status.FAILED_PRECONDITION, "the model is still loading; retry shortly");
+        if (callback) callback(error);
+        else call.destroy(error);
+        return undefined;
+      },
+    ]),
+  );
+  const host = await ServiceHost.start({
+    host: stage.host,
+    port: stage.port,
+    services: [{ name: stage.serviceName, definition: stage.definition, implementation: gated }],
+    maxMessageBytes: stage.maxMessageBytes,
+    logger,
+  });
+  const started = performance.now();
+  const loaded = await stage.load(logger);
+  loadedHandlers.implementation = loaded.implementation;
+  logger.info("model loaded and warm", { loadMs: Math.round(performance.now() - started) });
+  host.setReady(true);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= host.shutdown(loaded.drain, stage.shutdownGraceMs).then(() => loaded.close()));
+  return { port: host.port, logger, stop };
+}
+
+/** `main` of a stage service: start, stop on signals, exit 2 on configuration errors. */
+export async function runStageMain(build: () => StageProcess): Promise<void> {
+  let stage: StageProcess;
+  try {
+    stage = build();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const running = await startStage(stage).catch((error: unknown) => {
+    console.error(`${stage.service}: failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  });
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      running.logger.info("draining", { signal });
+      void running.stop().then(() => process.exit(0));
+    });
+  }
+}

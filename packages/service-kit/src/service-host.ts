@@ -1,0 +1,102 @@
+/**
+ * A gRPC server as every PixelLM service runs it: raised message limits, grpc.health.v1
+ * (NOT_SERVING until the model is loaded and warmed up, and again while draining), server
+ * reflection, and graceful shutdown — stop being ready, finish what was accepted, then close.
+ *
+ * Health names: "" and each service's full name report readiness; "liveness" is SERVING from
+ * start to exit, so a draining or loading replica is not restarted by its liveness probe.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation } from "grpc-health-check";
+import { packageDefinition } from "@pixellm/api";
+import type { Logger } from "./logger";
+
+export const LIVENESS = "liveness";
+
+export interface ServiceBinding {
+  /** Full name, e.g. "pixellm.v1.VisionEncoder". */
+  readonly name: string;
+  readonly definition: grpc.ServiceDefinition;
+  readonly implementation: grpc.UntypedServiceImplementation;
+}
+
+export interface HostOptions {
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly services: readonly ServiceBinding[];
+  readonly maxMessageBytes: number;
+  readonly logger: Logger;
+}
+
+export class ServiceHost {
+  private readonly health: HealthImplementation;
+
+  private constructor(
+    private readonly server: grpc.Server,
+    readonly port: number,
+    private readonly names: readonly string[],
+    private readonly logger: Logger,
+  ) {
+    this.health = new HealthImplementation({
+      "": "NOT_SERVING",
+      [LIVENESS]: "SERVING",
+      ...Object.fromEntries(names.map((n) => [n, "NOT_SERVING"])),
+    });
+    this.health.addToServer(server);
+  }
+
+  static async start(options: HostOptions): Promise<ServiceHost> {
+    const server = new grpc.Server({
+      "grpc.max_receive_message_length": options.maxMessageBytes,
+      "grpc.max_send_message_length": options.maxMessageBytes,
+    });
+    for (const service of options.services) server.addService(service.definition, service.implementation);
+    new ReflectionService(packageDefinition()).addToServer(server);
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(
+        `${options.host}:${options.port}`,
+        grpc.ServerCredentials.createInsecure(),
+        (error, bound) => (error ? reject(error) : resolve(bound)),
+      );
+    });
+    const host = new ServiceHost(
+      server,
+      port,
+      options.services.map((s) => s.name),
+      options.logger,
+    );
+    options.logger.info("listening", { port, services: options.services.map((s) => s.name).join(",") });
+    return host;
+  }
+
+  /** Readiness: SERVING once the model is warm, NOT_SERVING while loading or draining. */
+  setReady(ready: boolean): void {
+    const status = ready ? "SERVING" : "NOT_SERVING";
+    this.health.setStatus("", status);
+    for (const name of this.names) this.health.setStatus(name, status);
+    this.logger.info(ready ? "ready" : "not ready");
+  }
+
+  /**
+   * Graceful shutdown: not ready at once, `drain()` finishes accepted work, then the server
+   * closes; calls still open after `graceMs` are cut.
+   */
+  async shutdown(drain: () => Promise<void>, graceMs: number): Promise<void> {
+    this.setReady(false);
+    const timeout = new Promise<"timeout">((resolve) =>
+      setTimeout(() => resolve("timeout"), graceMs).unref(),
+    );
+    const drained = await Promise.race([drain().then(() => "drained" as const), timeout]);
+    const closed = await Promise.race([
+      new Promise<"closed">((resolve) => this.server.tryShutdown(() => resolve("closed"))),
+      timeout,
+    ]);
+    if (drained === "timeout" || closed === "timeout") {
+      this.logger.warn("shutdown grace period over; cutting open calls", { graceMs });
+      this.server.forceShutdown();
+    }
+    this.logger.info("stopped");
+  }
+}

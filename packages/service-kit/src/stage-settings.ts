@@ -1,0 +1,64 @@
+/**
+ * Settings every stage service reads, declared once; each service adds its own batching
+ * table. Variables are prefixed by stage (VISION_, LLM_, DECODER_) where they differ per stage.
+ */
+import { type ConfigTable, flag, int, oneOf, text } from "./config";
+
+export function stageSettings(prefix: string, defaultPort: number) {
+  return {
+    host: text({ env: `${prefix}_HOST`, default: "0.0.0.0", description: "address to listen on" }),
+    port: int({
+      env: `${prefix}_PORT`,
+      default: defaultPort,
+      min: 0,
+      max: 65535,
+      description: "gRPC port (0 picks a free one)",
+    }),
+    bundle: text({
+      env: "PIXELLM_BUNDLE",
+      description: "model bundle directory (pixellm.json, graphs, tokenizer)",
+    }),
+    verify: oneOf({
+      env: "PIXELLM_BUNDLE_VERIFY",
+      values: ["sha256", "size"],
+      default: "sha256",
+      description: "how the bundle's files are checked at start-up",
+    }),
+    provider: oneOf({
+      env: "PIXELLM_EXECUTION_PROVIDER",
+      values: ["cpu", "webgpu", "cuda"],
+      default: "cpu",
+      description: "onnxruntime execution provider; falls back to cpu (logged) when unavailable",
+    }),
+    intraOpThreads: int({
+      env: "PIXELLM_INTRA_OP_THREADS",
+      default: 0,
+      min: 0,
+      max: 256,
+      description: "threads per operator on cpu (0: onnxruntime's default)",
+    }),
+    maxMessageBytes: int({
+      env: "PIXELLM_MAX_MESSAGE_BYTES",
+      default: 64 * 2 ** 20,
+      min: 2 ** 20,
+      description: "largest gRPC message accepted or sent",
+    }),
+    shutdownGraceMs: int({
+      env: "PIXELLM_SHUTDOWN_GRACE_MS",
+      default: 30_000,
+      min: 0,
+      description: "time to finish accepted work after SIGTERM",
+    }),
+    logLevel: oneOf({
+      env: "PIXELLM_LOG_LEVEL",
+      values: ["debug", "info", "warn", "error"],
+      default: "info",
+      description: "lowest log level written",
+    }),
+    warmUp: flag({
+      env: "PIXELLM_WARM_UP",
+      default: true,
+      description: "run one request before reporting SERVING",
+    }),
+  } satisfies ConfigTable;
+}

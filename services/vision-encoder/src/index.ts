@@ -1,0 +1,2 @@
+export { visionStage } from "./stage";
+export { visionConfig, VISION_SETTINGS, type VisionConfig } from "./config";

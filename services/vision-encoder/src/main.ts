@@ -1,0 +1,6 @@
+/** Entry point: `PIXELLM_BUNDLE=… tsx services/vision-encoder/src/main.ts`. */
+import { runStageMain } from "@pixellm/service-kit";
+import { visionConfig } from "./config";
+import { visionStage } from "./stage";
+
+await runStageMain(() => visionStage(visionConfig()));

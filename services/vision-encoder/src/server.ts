@@ -1,0 +1,68 @@
+/** Thin gRPC handlers: decode the request tensors, queue for a batch, encode the response. */
+import type * as grpc from "@grpc/grpc-js";
+import {
+  type EncodeRequest__Output,
+  type EncodeResponse,
+  type StageInfo,
+  decodeTensor,
+  encodeTensor,
+  toServiceError,
+} from "@pixellm/api";
+import type { VisionInput, VisionOutput } from "@pixellm/engine";
+import { EngineError } from "@pixellm/pipeline";
+import { type DynamicBatcher, callContext, stageInfo } from "@pixellm/service-kit";
+import { makeTensor } from "@pixellm/tensor";
+import type { VisionConfig } from "./config";
+import type { VisionModel } from "./model";
+
+export function visionHandlers(
+  model: VisionModel,
+  batcher: DynamicBatcher<VisionInput, VisionOutput>,
+  config: VisionConfig,
+): grpc.UntypedServiceImplementation {
+  const { manifest } = model.bundle;
+  const size = manifest.preprocessing.imageSize;
+  const H = manifest.config.hidden_size;
+  const D = manifest.config.out_dim;
+  const grid = manifest.geometry.patchGrid;
+  const tokens = manifest.geometry.llmImageTokens;
+  return {
+    Encode: (
+      call: grpc.ServerUnaryCall<EncodeRequest__Output, EncodeResponse>,
+      callback: grpc.sendUnaryData<EncodeResponse>,
+    ) => {
+      const run = async (): Promise<EncodeResponse> => {
+        const pixels = decodeTensor("pixel_values", call.request.pixelValues, {
+          dtype: "float32",
+          shape: [3, size, size],
+        });
+        const resized = call.request.resized;
+        if (!resized) throw new EngineError("invalid_argument", "resized (h', w') is required");
+        const out = await batcher.submit(
+          { pixelValues: pixels.data, resized: [resized.height, resized.width] },
+          callContext(call),
+        );
+        return {
+          imageEmbeds: encodeTensor(makeTensor("float32", [tokens, H], out.imageEmbeds)),
+          imageMask: encodeTensor(makeTensor("uint8", [tokens], out.imageMask)),
+          decoderFeatures: encodeTensor(makeTensor("float32", [2, D, grid, grid], out.decoderFeatures), {
+            checksum: true,
+          }),
+        };
+      };
+      run().then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toServiceError(error)),
+      );
+    },
+    Info: (_call: grpc.ServerUnaryCall<unknown, StageInfo>, callback: grpc.sendUnaryData<StageInfo>) => {
+      callback(
+        null,
+        stageInfo("vision-encoder", model.bundle, model.provider, batcher.stats(), {
+          maxBatchSize: config.maxBatchSize,
+          maxBatchDelayMs: config.maxBatchDelayMs,
+        }),
+      );
+    },
+  };
+}
