@@ -4,7 +4,14 @@ export { type ImageFormat, sniffImageFormat } from "./sniff";
 export { type DecodeLimits, DEFAULT_DECODE_LIMITS, decodeImage } from "./decode";
 export { CLIP_IMAGE_SIZE, checkResizable, longestSideShape } from "./longest-side";
 export { resizeBilinearPil } from "./pil-resize";
-export { type ClipInput, PIXEL_MEAN, PIXEL_STD, preprocessForClip } from "./preprocess";
+export {
+  type ClipInput,
+  PIXEL_MEAN,
+  PIXEL_STD,
+  preprocessForClip,
+  resizeForClip,
+  normalizeForClip,
+} from "./preprocess";
 export { type PlaneView, forEachInterpolatedRow, interpolateBilinear, planeOf } from "./interpolate";
 export {
   type MaskGeometry,

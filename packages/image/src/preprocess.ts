@@ -20,11 +20,21 @@ export interface ClipInput {
   readonly original: [number, number];
 }
 
-/** in: RGB8 [H,W,3] -> out: pixel_values float32[3,size,size] */
-export function preprocessForClip(image: RgbImage, size: number = CLIP_IMAGE_SIZE): ClipInput {
+/** ResizeLongestSide with PIL bilinear. in: RGB8 [H,W,3] -> out: RGB8 [h',w',3] */
+export function resizeForClip(image: RgbImage, size: number = CLIP_IMAGE_SIZE): RgbImage {
   checkRgbImage(image);
   const [h, w] = checkResizable(image.height, image.width, size);
-  const rgb = resizeBilinearPil(image.data, image.width, image.height, w, h);
+  return { width: w, height: h, data: resizeBilinearPil(image.data, image.width, image.height, w, h) };
+}
+
+/**
+ * `(x - mean) / std` in float32 as torch computes it, zero-padded bottom/right to size².
+ * in: resized RGB8 [h',w',3] (h', w' ≤ size) -> out: float32[3,size,size]
+ */
+export function normalizeForClip(resized: RgbImage, size: number = CLIP_IMAGE_SIZE): Float32Array {
+  checkRgbImage(resized);
+  const { width: w, height: h, data: rgb } = resized;
+  if (w > size || h > size) throw new RangeError(`a ${w}x${h} image does not fit the ${size}x${size} canvas`);
   const out = new Float32Array(3 * size * size);
   for (let c = 0; c < 3; c++) {
     // torch: uint8 - float32 tensor gives float32, then float32 division
@@ -37,9 +47,15 @@ export function preprocessForClip(image: RgbImage, size: number = CLIP_IMAGE_SIZ
       }
     }
   }
+  return out;
+}
+
+/** in: RGB8 [H,W,3] -> out: pixel_values float32[3,size,size] */
+export function preprocessForClip(image: RgbImage, size: number = CLIP_IMAGE_SIZE): ClipInput {
+  const resized = resizeForClip(image, size);
   return {
-    pixelValues: float32Tensor([3, size, size], out),
-    resized: [h, w],
+    pixelValues: float32Tensor([3, size, size], normalizeForClip(resized, size)),
+    resized: [resized.height, resized.width],
     original: [image.height, image.width],
   };
 }

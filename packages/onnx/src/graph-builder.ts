@@ -54,6 +54,8 @@ export class GraphBuilder {
   private readonly outputs: ValueInfo[] = [];
   private readonly initializers = new Map<string, InitializerSource>();
   private readonly scopes: string[] = [];
+  /** Values renamed to graph-output names; later nodes that use the old name get the new one. */
+  private readonly aliases = new Map<string, string>();
   private counter = 0;
 
   constructor(
@@ -69,8 +71,27 @@ export class GraphBuilder {
 
   /** Declares `value` as the graph output `name` (through an Identity when the names differ). */
   output(value: string, name: string, dtype: DType, dims: readonly Dim[]): void {
-    if (value !== name) this.nodes.push(this.node("Identity", [value], [name], {}));
+    if (value !== name && !this.renameValue(value, name))
+      this.nodes.push(this.node("Identity", [value], [name], {}));
     this.outputs.push({ name, dtype, dims: [...dims] });
+  }
+
+  /**
+   * Gives a node's output the graph-output name directly: an Identity would copy the tensor on
+   * every run (for KV caches, the whole cache per decode step). Inputs, initializers and values
+   * that already are outputs keep the Identity.
+   */
+  private renameValue(value: string, name: string): boolean {
+    const producer = this.nodes.findIndex((n) => n.outputs.includes(value));
+    if (producer < 0 || this.outputs.some((o) => o.name === value)) return false;
+    const rename = (names: readonly string[]) => names.map((n) => (n === value ? name : n));
+    this.nodes.forEach((node, i) => {
+      if (i === producer || node.inputs.includes(value)) {
+        this.nodes[i] = { ...node, inputs: rename(node.inputs), outputs: rename(node.outputs) };
+      }
+    });
+    this.aliases.set(value, name);
+    return true;
   }
 
   /**
@@ -158,7 +179,7 @@ export class GraphBuilder {
     return {
       opType,
       name: name ?? this.uniqueName(opType),
-      inputs: [...inputs],
+      inputs: inputs.map((input) => this.aliases.get(input) ?? input),
       outputs: [...outputs],
       attributes,
     };

@@ -4,7 +4,7 @@ import type * as grpc from "@grpc/grpc-js";
 export interface CallContext {
   /** Absolute deadline (ms since the epoch), when the client set one. */
   readonly deadline?: number;
-  /** Aborts when the client cancels or the call's deadline passes. */
+  /** Aborts when the client cancels the call before its deadline. */
   readonly signal: AbortSignal;
 }
 
@@ -12,8 +12,12 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStrea
 
 export function callContext(call: AnyCall): CallContext {
   const controller = new AbortController();
-  call.on("cancelled", () => controller.abort());
   const raw = call.getDeadline();
   const deadline = raw instanceof Date ? raw.getTime() : Number.isFinite(raw) ? raw : undefined;
+  // grpc-js also reports "cancelled" when the deadline passes; that is left to the stages'
+  // deadline checks, so it fails and is counted as deadline_exceeded, not as a cancellation.
+  call.on("cancelled", () => {
+    if (deadline === undefined || Date.now() < deadline) controller.abort();
+  });
   return { ...(deadline !== undefined ? { deadline } : {}), signal: controller.signal };
 }

@@ -28,12 +28,17 @@ export {
 } from "./dynamic-batcher";
 export { ServiceHost, LIVENESS, type ServiceBinding, type HostOptions } from "./service-host";
 export { callContext, type CallContext } from "./call-context";
-export { stageSettings } from "./stage-settings";
+export { stageSettings, batchingSettings, type BatchingDefaults } from "./stage-settings";
 export {
   startStage,
   runStageMain,
+  runServiceMain,
   type StageProcess,
   type LoadedStage,
   type RunningStage,
+  type StartHooks,
 } from "./run-stage";
+export { unaryHandler, serverStreamHandler } from "./handlers";
+export { unaryCall, checkHealth, listServices, type HealthStatus, type ProbeOptions } from "./client-calls";
+export { logProviderFallback, type ProviderFallback } from "./provider-fallback";
 export { stageInfo, type StageLimits, type StageCounters } from "./stage-info";

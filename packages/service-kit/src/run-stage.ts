@@ -29,6 +29,11 @@ export interface StageProcess {
   readonly load: (logger: Logger) => Promise<LoadedStage>;
 }
 
+export interface StartHooks {
+  /** Called once the port is bound, before the model loads (tests probe the loading state). */
+  readonly onListening?: (port: number) => void;
+}
+
 export interface RunningStage {
   readonly port: number;
   readonly logger: Logger;
@@ -36,7 +41,7 @@ export interface RunningStage {
 }
 
 /** Starts a stage; the returned handle stops it (tests), and signals stop it in production. */
-export async function startStage(stage: StageProcess): Promise<RunningStage> {
+export async function startStage(stage: StageProcess, hooks: StartHooks = {}): Promise<RunningStage> {
   const logger = createLogger({ service: stage.service, level: stage.logLevel });
   // Handlers are bound after the model loads; until then calls fail FAILED_PRECONDITION.
   const loadedHandlers: { implementation?: grpc.UntypedServiceImplementation } = {};
@@ -44,7 +49,8 @@ export async function startStage(stage: StageProcess): Promise<RunningStage> {
     Object.keys(stage.definition).map((method) => [
       method,
       (call: grpc.ServerWritableStream<unknown, unknown>, callback?: (error: ServiceError) => void) => {
-        const handler = loadedHandlers.implementation?.[method] as ((...args: unknown[]) => unknown) | undefined;
+        const handler = loadedHandlers.implementation?.[method] as
+          ((...args: unknown[]) => unknown) | undefined;
         if (handler) return handler(call, callback);
         const error = serviceError(status.FAILED_PRECONDITION, "the model is still loading; retry shortly");
         if (callback) callback(error);
@@ -60,8 +66,13 @@ export async function startStage(stage: StageProcess): Promise<RunningStage> {
     maxMessageBytes: stage.maxMessageBytes,
     logger,
   });
+  hooks.onListening?.(host.port);
   const started = performance.now();
-  const loaded = await stage.load(logger);
+  // A failed load must not leave the port bound (the caller may retry in this process).
+  const loaded = await stage.load(logger).catch(async (error: unknown) => {
+    await host.shutdown(() => Promise.resolve(), stage.shutdownGraceMs);
+    throw error;
+  });
   loadedHandlers.implementation = loaded.implementation;
   logger.info("model loaded and warm", { loadMs: Math.round(performance.now() - started) });
   host.setReady(true);
@@ -73,20 +84,25 @@ export async function startStage(stage: StageProcess): Promise<RunningStage> {
 
 /** `main` of a stage service: start, stop on signals, exit 2 on configuration errors. */
 export async function runStageMain(build: () => StageProcess): Promise<void> {
-  let stage: StageProcess;
+  await runServiceMain(() => startStage(build()));
+}
+
+/**
+ * `main` of any service: start it, drain and exit 0 on SIGTERM/SIGINT; a configuration error
+ * exits 2 with its message, a failed start exits 1 with its reason.
+ */
+export async function runServiceMain(
+  start: () => Promise<{ readonly logger: Logger; stop(): Promise<void> }>,
+): Promise<void> {
+  let running: { readonly logger: Logger; stop(): Promise<void> };
   try {
-    stage = build();
+    running = await start();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
+    console.error(
+      error instanceof ConfigError ? error.message : `failed to start: ${(error as Error).message}`,
+    );
+    process.exit(error instanceof ConfigError ? 2 : 1);
   }
-  const running = await startStage(stage).catch((error: unknown) => {
-    console.error(`${stage.service}: failed to start: ${(error as Error).message}`);
-    process.exit(1);
-  });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       running.logger.info("draining", { signal });

@@ -53,7 +53,10 @@ export class ServiceHost {
       "grpc.max_send_message_length": options.maxMessageBytes,
     });
     for (const service of options.services) server.addService(service.definition, service.implementation);
-    new ReflectionService(packageDefinition()).addToServer(server);
+    // Reflection lists only what this server serves (the package defines every stage's service).
+    new ReflectionService(packageDefinition(), {
+      services: options.services.map((s) => s.name),
+    }).addToServer(server);
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
         `${options.host}:${options.port}`,

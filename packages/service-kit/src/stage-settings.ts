@@ -62,3 +62,38 @@ export function stageSettings(prefix: string, defaultPort: number) {
     }),
   } satisfies ConfigTable;
 }
+
+export interface BatchingDefaults {
+  readonly maxBatchSize: number;
+  readonly maxBatchDelayMs: number;
+  readonly maxQueue: number;
+}
+
+/**
+ * The dynamic-batching settings of a stage (`<PREFIX>_MAX_BATCH_SIZE`, `_MAX_BATCH_DELAY_MS`,
+ * `_MAX_QUEUE`), the options of its `DynamicBatcher`; `unit` names what is batched ("images").
+ */
+export function batchingSettings(prefix: string, defaults: BatchingDefaults, unit: string) {
+  return {
+    maxBatchSize: int({
+      env: `${prefix}_MAX_BATCH_SIZE`,
+      default: defaults.maxBatchSize,
+      min: 1,
+      max: 256,
+      description: `${unit} per graph run`,
+    }),
+    maxBatchDelayMs: int({
+      env: `${prefix}_MAX_BATCH_DELAY_MS`,
+      default: defaults.maxBatchDelayMs,
+      min: 0,
+      max: 10_000,
+      description: "longest wait for a batch to fill",
+    }),
+    maxQueue: int({
+      env: `${prefix}_MAX_QUEUE`,
+      default: defaults.maxQueue,
+      min: 1,
+      description: `${unit} waiting at most; more are refused with RESOURCE_EXHAUSTED`,
+    }),
+  } satisfies ConfigTable;
+}

@@ -9,6 +9,7 @@ import {
   toServiceError,
 } from "@pixellm/api";
 import type { VisionInput, VisionOutput } from "@pixellm/engine";
+import { normalizeForClip } from "@pixellm/image";
 import { EngineError } from "@pixellm/pipeline";
 import { type DynamicBatcher, callContext, stageInfo } from "@pixellm/service-kit";
 import { makeTensor } from "@pixellm/tensor";
@@ -32,14 +33,11 @@ export function visionHandlers(
       callback: grpc.sendUnaryData<EncodeResponse>,
     ) => {
       const run = async (): Promise<EncodeResponse> => {
-        const pixels = decodeTensor("pixel_values", call.request.pixelValues, {
-          dtype: "float32",
-          shape: [3, size, size],
-        });
         const resized = call.request.resized;
         if (!resized) throw new EngineError("invalid_argument", "resized (h', w') is required");
+        const pixelValues = pixelValuesOf(call.request, [resized.height, resized.width], size);
         const out = await batcher.submit(
-          { pixelValues: pixels.data, resized: [resized.height, resized.width] },
+          { pixelValues, resized: [resized.height, resized.width] },
           callContext(call),
         );
         return {
@@ -65,4 +63,15 @@ export function visionHandlers(
       );
     },
   };
+}
+
+/** The float32 canvas from either image form of the request (normalising resized RGB here). */
+function pixelValuesOf(request: EncodeRequest__Output, [h, w]: [number, number], size: number): Float32Array {
+  if (request.image === "resizedRgb") {
+    const rgb = decodeTensor("resized_rgb", request.resizedRgb, { dtype: "uint8", shape: [h, w, 3] });
+    if (h > size || w > size)
+      throw new EngineError("invalid_argument", `resized ${h}x${w} does not fit the ${size}x${size} canvas`);
+    return normalizeForClip({ width: w, height: h, data: rgb.data }, size);
+  }
+  return decodeTensor("pixel_values", request.pixelValues, { dtype: "float32", shape: [3, size, size] }).data;
 }

@@ -235,7 +235,7 @@ export class LlmScheduler {
     const joiningRows: number[] = [];
     prefilled.forEach((seq, r) => {
       seq.prefillMs = Date.now() - started;
-      // Cancelled (or past its deadline) during the prefill: no token, no batch row.
+      // Cancelled during the prefill (and already rejected): no token, no batch row.
       if (seq.settled) return;
       const pad = out.positions - rows[r]!.keyMask.length;
       const hiddenAt = (p: number) => this.hiddenRow(out, r, pad + p);
@@ -375,7 +375,7 @@ export class LlmScheduler {
     for (const seq of this.running.values()) {
       const error = this.expiry(seq);
       if (seq.settled || error) {
-        
+        if (error) this.fail(seq, error);
         retired.add(seq.id);
       }
     }

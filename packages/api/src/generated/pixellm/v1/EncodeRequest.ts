@@ -15,14 +15,22 @@ export interface EncodeRequest {
    */
   requestId?: string;
   /**
-   * float32 [3,448,448]: the image resized (longest side 448, PIL bilinear), normalised with
-   * the ImageNet mean/std in 0–255 units and zero-padded bottom/right.
+   * float32 [3,448,448]: resized (longest side 448, PIL bilinear), normalised with the
+   * ImageNet mean/std in 0–255 units and zero-padded bottom/right.
    */
   pixelValues?: _pixellm_v1_Tensor | null;
   /**
    * Size of the resized image inside the 448² canvas (h', w').
    */
   resized?: _pixellm_v1_ImageSize | null;
+  /**
+   * uint8 [h',w',3]: resized RGB only (8× smaller on the wire); the encoder normalises and pads.
+   */
+  resizedRgb?: _pixellm_v1_Tensor | null;
+  /**
+   * The image, in one of two forms:
+   */
+  image?: "pixelValues" | "resizedRgb";
 }
 
 export interface EncodeRequest__Output {
@@ -31,12 +39,20 @@ export interface EncodeRequest__Output {
    */
   requestId: string;
   /**
-   * float32 [3,448,448]: the image resized (longest side 448, PIL bilinear), normalised with
-   * the ImageNet mean/std in 0–255 units and zero-padded bottom/right.
+   * float32 [3,448,448]: resized (longest side 448, PIL bilinear), normalised with the
+   * ImageNet mean/std in 0–255 units and zero-padded bottom/right.
    */
-  pixelValues: _pixellm_v1_Tensor__Output | null;
+  pixelValues?: _pixellm_v1_Tensor__Output | null;
   /**
    * Size of the resized image inside the 448² canvas (h', w').
    */
   resized: _pixellm_v1_ImageSize__Output | null;
+  /**
+   * uint8 [h',w',3]: resized RGB only (8× smaller on the wire); the encoder normalises and pads.
+   */
+  resizedRgb?: _pixellm_v1_Tensor__Output | null;
+  /**
+   * The image, in one of two forms:
+   */
+  image?: "pixelValues" | "resizedRgb";
 }

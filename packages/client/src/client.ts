@@ -1,0 +1,115 @@
+/**
+ * A typed client of `pixellm.v1.PixelLM`. Failures reject with the call's ServiceError, whose
+ * `code` is the gRPC status (see protos/pixellm/v1/pixellm.proto for what each means).
+ */
+import * as grpc from "@grpc/grpc-js";
+import {
+  type Job__Output,
+  type PixelLMClient as GeneratedClient,
+  type SegmentEvent__Output,
+  type SegmentRequest,
+  type SegmentResponse__Output,
+  services,
+} from "@pixellm/api";
+
+export interface ClientOptions {
+  /** Sent as `authorization: Bearer <key>`. */
+  readonly apiKey?: string;
+  readonly maxMessageBytes?: number;
+}
+
+export interface CallOptions {
+  /** Relative timeout; becomes the request's deadline in every stage. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export type SegmentInput = Omit<SegmentRequest, "image"> & { readonly image: Uint8Array };
+
+export class PixelLMClient {
+  private readonly client: GeneratedClient;
+  private readonly metadata = new grpc.Metadata();
+
+  constructor(address: string, options: ClientOptions = {}) {
+    const Client = services().PixelLM as unknown as new (
+      address: string,
+      credentials: grpc.ChannelCredentials,
+      options: grpc.ChannelOptions,
+    ) => GeneratedClient;
+    const max = options.maxMessageBytes ?? 64 * 2 ** 20;
+    this.client = new Client(address, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": max,
+      "grpc.max_send_message_length": max,
+    });
+    if (options.apiKey) this.metadata.set("authorization", `Bearer ${options.apiKey}`);
+  }
+
+  segment(request: SegmentInput, options: CallOptions = {}): Promise<SegmentResponse__Output> {
+    return this.unary((cb, call) => this.client.Segment(request, this.metadata, call, cb), options);
+  }
+
+  /** Text deltas, then each target's mask, then the whole response. */
+  segmentStream(request: SegmentInput, options: CallOptions = {}): AsyncIterable<SegmentEvent__Output> {
+    return this.stream(
+      this.client.SegmentStream(request, this.metadata, this.callOptions(options)),
+      options.signal,
+    );
+  }
+
+  submitJob(
+    request: SegmentInput,
+    options: { readonly idempotencyKey?: string; readonly deadlineUnixMs?: number } & CallOptions = {},
+  ): Promise<Job__Output> {
+    const message = {
+      request,
+      idempotencyKey: options.idempotencyKey ?? "",
+      deadlineUnixMs: options.deadlineUnixMs ?? 0,
+    };
+    return this.unary((cb, call) => this.client.SubmitJob(message, this.metadata, call, cb), options);
+  }
+
+  getJob(jobId: string, options: CallOptions = {}): Promise<Job__Output> {
+    return this.unary((cb, call) => this.client.GetJob({ jobId }, this.metadata, call, cb), options);
+  }
+
+  cancelJob(jobId: string, options: CallOptions = {}): Promise<Job__Output> {
+    return this.unary((cb, call) => this.client.CancelJob({ jobId }, this.metadata, call, cb), options);
+  }
+
+  /** Each state change of a job until it ends. */
+  watchJob(jobId: string, options: CallOptions = {}): AsyncIterable<Job__Output> {
+    return this.stream(
+      this.client.WatchJob({ jobId }, this.metadata, this.callOptions(options)),
+      options.signal,
+    );
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private callOptions(options: CallOptions): grpc.CallOptions {
+    return options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {};
+  }
+
+  private unary<R>(
+    start: (
+      callback: (error: grpc.ServiceError | null, response?: R) => void,
+      options: grpc.CallOptions,
+    ) => grpc.ClientUnaryCall,
+    options: CallOptions,
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const call = start(
+        (error, response) => (error ? reject(error) : resolve(response as R)),
+        this.callOptions(options),
+      );
+      options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
+    });
+  }
+
+  private async *stream<T>(call: grpc.ClientReadableStream<T>, signal?: AbortSignal): AsyncGenerator<T> {
+    signal?.addEventListener("abort", () => call.cancel(), { once: true });
+    for await (const message of call as AsyncIterable<T>) yield message;
+  }
+}

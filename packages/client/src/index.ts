@@ -1,0 +1,1 @@
+export { PixelLMClient, type ClientOptions, type CallOptions, type SegmentInput } from "./client";

@@ -1,0 +1,107 @@
+/**
+ * Admission: everything about a request is checked before it is queued, so bad input fails at
+ * once with INVALID_ARGUMENT and a message that names the limit, and a queued job carries only
+ * what the stages need — the resized RGB image (by content hash) and the prompt ids.
+ */
+import { createHash } from "node:crypto";
+import type { SegmentRequest__Output } from "@pixellm/api";
+import type { BundleManifest } from "@pixellm/bundle";
+import { type RgbImage, ImageInputError, decodeImage, resizeForClip } from "@pixellm/image";
+import { EngineError, promptIdsForQuery } from "@pixellm/pipeline";
+import type { LlamaTokenizer } from "@pixellm/tokenizer";
+import { codebookTokenNames } from "@pixellm/checkpoint";
+import type { GatewayConfig } from "./config";
+
+export interface AdmittedRequest {
+  /** sha256 of the encoded image: the key of its stored pixels and vision checkpoint. */
+  readonly imageHash: string;
+  readonly resizedImage: RgbImage;
+  /** [H, W] of the decoded image. */
+  readonly original: readonly [number, number];
+  readonly promptIds: readonly number[];
+  readonly answerIds?: readonly number[];
+  readonly maxNewTokens: number;
+  readonly sampling?: { readonly temperature: number; readonly topP: number; readonly seed: number };
+  /** 0 (default) to 9; higher first. */
+  readonly priority: number;
+}
+
+export const DEFAULT_MAX_NEW_TOKENS = 512;
+const MAX_PRIORITY = 9;
+
+export class Admission {
+  private readonly codebookTokens: string[];
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly manifest: BundleManifest,
+    private readonly tokenizer: LlamaTokenizer,
+  ) {
+    this.codebookTokens = codebookTokenNames(manifest.config);
+  }
+
+  async admit(request: SegmentRequest__Output): Promise<AdmittedRequest> {
+    const priority = request.priority;
+    if (!Number.isInteger(priority) || priority < 0 || priority > MAX_PRIORITY) {
+      throw new EngineError("invalid_argument", `priority must be 0 to ${MAX_PRIORITY} (got ${priority})`);
+    }
+    const maxNewTokens = request.maxNewTokens === 0 ? DEFAULT_MAX_NEW_TOKENS : request.maxNewTokens;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1 || maxNewTokens > this.config.maxNewTokens) {
+      throw new EngineError(
+        "invalid_argument",
+        `max_new_tokens must be 1 to ${this.config.maxNewTokens} (got ${request.maxNewTokens})`,
+      );
+    }
+    const promptIds = promptIdsForQuery(this.tokenizer, request.query, this.codebookTokens, {
+      maxQueryChars: this.config.maxQueryChars,
+    });
+    const answerIds = request.answerIds.length > 0 ? this.checkIds(request.answerIds) : undefined;
+    const sampling = this.sampling(request);
+    const image = await this.decode(request.image);
+    return {
+      imageHash: createHash("sha256").update(request.image).digest("hex"),
+      resizedImage: image.resized,
+      original: [image.original.height, image.original.width],
+      promptIds,
+      ...(answerIds ? { answerIds } : {}),
+      maxNewTokens,
+      ...(sampling ? { sampling } : {}),
+      priority,
+    };
+  }
+
+  private async decode(bytes: Uint8Array): Promise<{ original: RgbImage; resized: RgbImage }> {
+    try {
+      const original = await decodeImage(bytes, {
+        maxBytes: this.config.maxImageBytes,
+        maxPixels: this.config.maxImagePixels,
+      });
+      return { original, resized: resizeForClip(original, this.manifest.preprocessing.imageSize) };
+    } catch (error) {
+      if (error instanceof ImageInputError) throw new EngineError("invalid_argument", error.message);
+      throw error;
+    }
+  }
+
+  private checkIds(ids: readonly number[]): number[] {
+    const vocab = this.manifest.config.vocab_size;
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+    if (bad !== undefined)
+      throw new EngineError(
+        "invalid_argument",
+        `answer id ${bad} is outside the vocabulary (0 to ${vocab - 1})`,
+      );
+    return [...ids];
+  }
+
+  private sampling(request: SegmentRequest__Output): AdmittedRequest["sampling"] {
+    const s = request.sampling;
+    if (!s || s.temperature === 0) return undefined;
+    if (!(s.temperature > 0 && s.temperature <= 100))
+      throw new EngineError("invalid_argument", `temperature must be 0 to 100 (got ${s.temperature})`);
+    const topP = s.topP === 0 ? 1 : s.topP;
+    if (!(topP > 0 && topP <= 1))
+      throw new EngineError("invalid_argument", `top_p must be in (0, 1] (got ${s.topP})`);
+    return { temperature: s.temperature, topP, seed: Number(s.seed) };
+  }
+}

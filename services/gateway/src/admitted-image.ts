@@ -1,0 +1,38 @@
+/**
+ * Admitted images live in the blob store (Redis) by content hash while their jobs wait and run:
+ * the resized RGB only, since every later step starts from it. A job outliving its image (TTL)
+ * fails rather than guessing.
+ */
+import { status } from "@grpc/grpc-js";
+import type { RgbImage } from "@pixellm/image";
+import { makeTensor } from "@pixellm/tensor";
+import { JobFailureError } from "./queue/job-queue";
+import type { RedisKeys } from "./redis-keys";
+import type { BlobStore } from "./store/blob-store";
+import { pack, unpack } from "./store/packed";
+
+export async function storeAdmittedImage(
+  blobs: BlobStore,
+  keys: RedisKeys,
+  hash: string,
+  image: RgbImage,
+  ttlSeconds: number,
+): Promise<void> {
+  await blobs.set(
+    keys.image(hash),
+    pack(null, { rgb: makeTensor("uint8", [image.height, image.width, 3], image.data) }),
+    ttlSeconds,
+  );
+}
+
+export async function loadAdmittedImage(blobs: BlobStore, keys: RedisKeys, hash: string): Promise<RgbImage> {
+  const stored = await blobs.get(keys.image(hash));
+  if (!stored)
+    throw new JobFailureError({
+      code: status.FAILED_PRECONDITION,
+      message: "the job's image is no longer stored (its time to live passed); submit it again",
+      retryable: false,
+    });
+  const rgb = unpack<null>(stored).tensors.rgb!;
+  return { height: rgb.shape[0]!, width: rgb.shape[1]!, data: rgb.data as Uint8Array };
+}

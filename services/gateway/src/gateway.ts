@@ -1,0 +1,95 @@
+/**
+ * Wires a gateway: bundle manifest and tokenizer, the queue and stores (Redis, or memory in the
+ * embedded mode), the stages (remote replicas, or in-process), the orchestrating workers and the
+ * public gRPC service.
+ */
+import { Redis } from "ioredis";
+import { services } from "@pixellm/api";
+import { loadBundle } from "@pixellm/bundle";
+import { type Logger, ServiceHost, createLogger } from "@pixellm/service-kit";
+import { loadTokenizer } from "@pixellm/tokenizer";
+import { Admission } from "./admission";
+import type { GatewayConfig } from "./config";
+import { JobSubmitter } from "./jobs";
+import { Orchestrator } from "./orchestrator";
+import { BullJobQueue } from "./queue/bull-job-queue";
+import type { JobQueue } from "./queue/job-queue";
+import { MemoryJobQueue } from "./queue/memory-job-queue";
+import { RedisKeys } from "./redis-keys";
+import { gatewayHandlers } from "./server";
+import { GrpcStageClients } from "./stages/grpc-stage-clients";
+import { loadInProcessStages } from "./stages/in-process-stage-clients";
+import type { StageClients } from "./stages/stage-clients";
+import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
+
+export interface RunningGateway {
+  readonly port: number;
+  readonly logger: Logger;
+  readonly queue: JobQueue;
+  readonly stages: StageClients;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(
+  config: GatewayConfig,
+  logger: Logger = createLogger({ service: "gateway", level: config.logLevel }),
+): Promise<RunningGateway> {
+  const bundle = await loadBundle(config.bundle, config.verify);
+  const tokenizer = await loadTokenizer(config.bundle);
+  const keys = new RedisKeys(config.keyPrefix);
+  const embedded = config.mode === "embedded";
+  const redis = embedded ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const blobs: BlobStore = redis ? new RedisBlobStore(redis) : new MemoryBlobStore();
+  const queue: JobQueue = embedded
+    ? new MemoryJobQueue({
+        attempts: config.attempts,
+        backoffMs: config.backoffMs,
+        resultTtlSeconds: config.resultTtlSeconds,
+      })
+    : await BullJobQueue.open({ ...config, keys, logger });
+  const stages = embedded
+    ? await loadInProcessStages(config, bundle, logger)
+    : await GrpcStageClients.connect(config, bundle.manifest, logger);
+  const orchestrator = new Orchestrator({
+    stages,
+    blobs,
+    keys,
+    manifest: bundle.manifest,
+    modelDigest: bundle.digest,
+    tokenizer,
+    checkpointTtlSeconds: config.checkpointTtlSeconds,
+    logger,
+  });
+  queue.work(orchestrator.process, config.workerConcurrency);
+  const handlers = gatewayHandlers({
+    admission: new Admission(config, bundle.manifest, tokenizer),
+    submitter: new JobSubmitter(queue, blobs, keys, config),
+    queue,
+    tokenizer,
+    apiKeys: config.apiKeys,
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    logger,
+  });
+  const host = await ServiceHost.start({
+    host: config.host,
+    port: config.port,
+    services: [
+      { name: "pixellm.v1.PixelLM", definition: services().PixelLM.service, implementation: handlers },
+    ],
+    maxMessageBytes: config.maxMessageBytes,
+    logger,
+  });
+  host.setReady(true);
+  let stopping: Promise<void> | undefined;
+  return {
+    port: host.port,
+    logger,
+    queue,
+    stages,
+    stop: () =>
+      (stopping ??= host
+        .shutdown(() => queue.close(config.shutdownGraceMs), config.shutdownGraceMs)
+        .then(() => stages.close())
+        .then(() => redis?.disconnect())),
+  };
+}

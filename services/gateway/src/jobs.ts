@@ -1,0 +1,73 @@
+/**
+ * Submitting jobs: bounded admission into the queue (RESOURCE_EXHAUSTED when full), the
+ * admitted image stored by content hash, idempotency keys mapped to stable job ids.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { EngineError } from "@pixellm/pipeline";
+import type { AdmittedRequest } from "./admission";
+import type { JobData } from "./job-types";
+import type { JobQueue, JobView } from "./queue/job-queue";
+import type { RedisKeys } from "./redis-keys";
+import type { BlobStore } from "./store/blob-store";
+import { storeAdmittedImage } from "./admitted-image";
+
+export interface SubmitOptions {
+  readonly deadline: number;
+  readonly idempotencyKey?: string;
+  readonly trace?: Readonly<Record<string, string>>;
+}
+
+export class JobSubmitter {
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly blobs: BlobStore,
+    private readonly keys: RedisKeys,
+    private readonly limits: { readonly maxQueued: number; readonly resultTtlSeconds: number },
+  ) {}
+
+  async submit(
+    request: AdmittedRequest,
+    options: SubmitOptions,
+  ): Promise<{ view: JobView; created: boolean }> {
+    const id = options.idempotencyKey ? idempotentJobId(options.idempotencyKey) : randomUUID();
+    if (options.idempotencyKey) {
+      const existing = await this.queue.get(id);
+      if (existing) return { view: existing, created: false };
+    }
+    const { queued } = await this.queue.counts();
+    if (queued >= this.limits.maxQueued) {
+      throw new EngineError(
+        "resource_exhausted",
+        `the queue is full (${queued} jobs waiting, limit ${this.limits.maxQueued}); retry later`,
+      );
+    }
+    // The image outlives every job that can still run: its deadline, bounded by the result TTL.
+    const ttl = Math.max(60, Math.ceil((options.deadline - Date.now()) / 1000) + 60);
+    await storeAdmittedImage(
+      this.blobs,
+      this.keys,
+      request.imageHash,
+      request.resizedImage,
+      Math.min(ttl, this.limits.resultTtlSeconds + 60),
+    );
+    const data: JobData = {
+      requestId: randomUUID(),
+      imageHash: request.imageHash,
+      original: request.original,
+      resized: [request.resizedImage.height, request.resizedImage.width],
+      promptIds: request.promptIds,
+      ...(request.answerIds ? { answerIds: request.answerIds } : {}),
+      maxNewTokens: request.maxNewTokens,
+      ...(request.sampling ? { sampling: request.sampling } : {}),
+      deadline: options.deadline,
+      createdAt: Date.now(),
+      ...(options.trace ? { trace: options.trace } : {}),
+    };
+    return this.queue.add(data, { id, priority: request.priority });
+  }
+}
+
+/** A key's job id: the same key always names the same job (within the result TTL). */
+export function idempotentJobId(key: string): string {
+  return `idem-${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
+}

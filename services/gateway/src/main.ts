@@ -1,0 +1,6 @@
+/** Entry point: `PIXELLM_BUNDLE=… REDIS_URL=… tsx services/gateway/src/main.ts`. */
+import { runServiceMain } from "@pixellm/service-kit";
+import { gatewayConfig } from "./config";
+import { startGateway } from "./gateway";
+
+await runServiceMain(() => startGateway(gatewayConfig()));

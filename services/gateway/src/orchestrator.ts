@@ -1,0 +1,263 @@
+/**
+ * Runs one job through the three stages: vision → generation → decoding. Each stage's output
+ * is checkpointed under a content hash (bundle digest + the stage's inputs) with a TTL, so a
+ * retried or recovered job resumes from its last finished stage, and a follow-up question about
+ * the same image reuses its vision features. The job's absolute deadline and its cancellation
+ * signal go with every stage call.
+ */
+import { createHash } from "node:crypto";
+import { status } from "@grpc/grpc-js";
+import { isRetryable, statusOf } from "@pixellm/api";
+import type { BundleManifest } from "@pixellm/bundle";
+import { codebookTokenNames } from "@pixellm/checkpoint";
+import { formatAnswer } from "@pixellm/pipeline";
+import type { Logger } from "@pixellm/service-kit";
+import { makeTensor } from "@pixellm/tensor";
+import { type LlamaTokenizer, decodeChatOutput } from "@pixellm/tokenizer";
+import type { JobData, JobEvent, JobResult } from "./job-types";
+import { type ProcessContext, JobFailureError } from "./queue/job-queue";
+import type { RedisKeys } from "./redis-keys";
+import type { BlobStore } from "./store/blob-store";
+import { pack, unpack } from "./store/packed";
+import { loadAdmittedImage } from "./admitted-image";
+import type { GenerationOutcome, StageCallContext, StageClients, VisionResult } from "./stages/stage-clients";
+
+/** Token deltas are published at most this often (each is a Redis write). */
+const TOKEN_FLUSH_MS = 25;
+
+export interface OrchestratorDeps {
+  readonly stages: StageClients;
+  readonly blobs: BlobStore;
+  readonly keys: RedisKeys;
+  readonly manifest: BundleManifest;
+  /** sha256 of the bundle manifest: checkpoints never cross models. */
+  readonly modelDigest: string;
+  readonly tokenizer: LlamaTokenizer;
+  readonly checkpointTtlSeconds: number;
+  readonly logger: Logger;
+}
+
+export class Orchestrator {
+  private readonly codebookTokens: string[];
+
+  constructor(private readonly deps: OrchestratorDeps) {
+    this.codebookTokens = codebookTokenNames(deps.manifest.config);
+  }
+
+  readonly process = async (data: JobData, job: ProcessContext): Promise<JobResult> => {
+    const started = Date.now();
+    const context: StageCallContext = {
+      requestId: data.requestId,
+      deadline: data.deadline,
+      signal: job.signal,
+    };
+    const log = this.deps.logger.child({ jobId: job.jobId, requestId: data.requestId, attempt: job.attempt });
+    try {
+      this.checkLive(context);
+      const image = await loadAdmittedImage(this.deps.blobs, this.deps.keys, data.imageHash);
+      await job.report({ kind: "stage", stage: "vision" });
+      const vision = await this.vision(data, image, context);
+      const visionDone = Date.now();
+      this.checkLive(context);
+      await job.report({ kind: "stage", stage: "generation" });
+      const generated = await this.generation(data, vision, context, job);
+      const generationDone = Date.now();
+      this.checkLive(context);
+      await job.report({ kind: "stage", stage: "decoder" });
+      const decoded = await this.deps.stages.decode(
+        {
+          codebookHidden: generated.codebookHidden,
+          codebookCount: generated.codebookCount,
+          decoderFeatures: vision.decoderFeatures,
+          resized: data.resized,
+          original: data.original,
+        },
+        context,
+      );
+      const answer = formatAnswer(
+        decodeChatOutput(this.deps.tokenizer, generated.outputIds),
+        this.codebookTokens,
+        decoded.targets.length,
+        "</s>",
+      );
+      const targets = decoded.targets.map((t, index) => {
+        const span = answer.spans[index];
+        return {
+          index,
+          spanStart: span?.[0] ?? -1,
+          spanEnd: span?.[1] ?? -1,
+          mask: { size: [...t.mask.size], counts: t.mask.counts },
+          bbox: [...t.bbox],
+          area: t.area,
+          score: t.score,
+        };
+      });
+      for (const target of targets) await job.report({ kind: "target", index: target.index, target });
+      const done = Date.now();
+      log.info("job done", {
+        targets: targets.length,
+        tokens: generated.outputIds.length,
+        ms: done - started,
+      });
+      return {
+        text: answer.text,
+        rawText: answer.rawText,
+        targets,
+        outputIds: generated.outputIds,
+        finishReason: `FINISH_REASON_${generated.finishReason.toUpperCase()}` as JobResult["finishReason"],
+        masksDropped: decoded.dropped,
+        image: { height: data.original[0], width: data.original[1] },
+        timings: {
+          queuedMs: started - data.createdAt,
+          visionMs: visionDone - started,
+          generationMs: generationDone - visionDone,
+          firstTokenMs: generated.firstTokenMs,
+          decoderMs: done - generationDone,
+          totalMs: done - data.createdAt,
+        },
+      };
+    } catch (error) {
+      throw this.failure(error, context, log);
+    }
+  };
+
+  private async vision(
+    data: JobData,
+    image: Awaited<ReturnType<typeof loadAdmittedImage>>,
+    context: StageCallContext,
+  ): Promise<VisionResult> {
+    const key = this.deps.keys.checkpoint("vision", this.hash(["vision", data.imageHash]));
+    const cached = await this.deps.blobs.get(key);
+    if (cached) {
+      const { tensors } = unpack<null>(cached);
+      return {
+        imageEmbeds: tensors.imageEmbeds!.data as Float32Array,
+        imageMask: tensors.imageMask!.data as Uint8Array,
+        decoderFeatures: tensors.decoderFeatures!.data as Float32Array,
+      };
+    }
+    const out = await this.deps.stages.encode(image, context);
+    const packed = pack(null, {
+      imageEmbeds: makeTensor("float32", [out.imageEmbeds.length], out.imageEmbeds),
+      imageMask: makeTensor("uint8", [out.imageMask.length], out.imageMask),
+      decoderFeatures: makeTensor("float32", [out.decoderFeatures.length], out.decoderFeatures),
+    });
+    await this.deps.blobs.set(key, packed, this.deps.checkpointTtlSeconds);
+    return out;
+  }
+
+  private async generation(
+    data: JobData,
+    vision: VisionResult,
+    context: StageCallContext,
+    job: ProcessContext,
+  ): Promise<GenerationOutcome> {
+    const key = this.deps.keys.checkpoint(
+      "llm",
+      this.hash([
+        "llm",
+        data.imageHash,
+        data.promptIds,
+        data.answerIds ?? [],
+        data.maxNewTokens,
+        data.sampling ?? null,
+      ]),
+    );
+    const cached = await this.deps.blobs.get(key);
+    if (cached) {
+      const { meta, tensors } = unpack<Omit<GenerationOutcome, "codebookHidden">>(cached);
+      await job.report({ kind: "tokens", ids: meta.outputIds, total: meta.outputIds.length });
+      return { ...meta, codebookHidden: tensors.codebookHidden!.data as Float32Array };
+    }
+    const publisher = new TokenPublisher(job);
+    const out = await this.deps.stages.generate(
+      {
+        promptIds: data.promptIds,
+        imageEmbeds: vision.imageEmbeds,
+        imageMask: vision.imageMask,
+        maxNewTokens: data.maxNewTokens,
+        ...(data.answerIds ? { answerIds: data.answerIds } : {}),
+        ...(data.sampling ? { sampling: data.sampling } : {}),
+      },
+      context,
+      (ids) => publisher.push(ids),
+    );
+    await publisher.flush();
+    const { codebookHidden, ...meta } = out;
+    await this.deps.blobs.set(
+      key,
+      pack(meta, { codebookHidden: makeTensor("float32", [codebookHidden.length], codebookHidden) }),
+      this.deps.checkpointTtlSeconds,
+    );
+    return out;
+  }
+
+  private checkLive(context: StageCallContext): void {
+    if (context.signal.aborted)
+      throw new JobFailureError({
+        code: status.CANCELLED,
+        message: "the job was cancelled",
+        retryable: false,
+      });
+    if (Date.now() >= context.deadline)
+      throw new JobFailureError({
+        code: status.DEADLINE_EXCEEDED,
+        message: "the job's deadline passed",
+        retryable: false,
+      });
+  }
+
+  private failure(error: unknown, context: StageCallContext, log: Logger): JobFailureError {
+    if (error instanceof JobFailureError) return error;
+    if (context.signal.aborted)
+      return new JobFailureError({
+        code: status.CANCELLED,
+        message: "the job was cancelled",
+        retryable: false,
+      });
+    const { code, message } = statusOf(error);
+    const failure = {
+      code: code === status.CANCELLED && Date.now() >= context.deadline ? status.DEADLINE_EXCEEDED : code,
+      message,
+      retryable: isRetryable(code),
+    };
+    log.warn("job stage failed", { code: failure.code, retryable: failure.retryable, reason: message });
+    return new JobFailureError(failure);
+  }
+
+  private hash(parts: readonly unknown[]): string {
+    return createHash("sha256")
+      .update(JSON.stringify([this.deps.modelDigest, ...parts]))
+      .digest("hex");
+  }
+}
+
+/** Publishes generated ids as progress events, batched every TOKEN_FLUSH_MS, in order. */
+class TokenPublisher {
+  private pending: number[] = [];
+  private total = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly job: { report(event: JobEvent): Promise<void> }) {}
+
+  push(ids: readonly number[]): void {
+    this.pending.push(...ids);
+    this.timer ??= setTimeout(() => void this.flush(), TOKEN_FLUSH_MS);
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length > 0) {
+      const ids = this.pending;
+      this.pending = [];
+      this.total += ids.length;
+      const total = this.total;
+      this.chain = this.chain
+        .then(() => this.job.report({ kind: "tokens", ids, total }))
+        .catch(() => undefined);
+    }
+    return this.chain;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The durable job queue behind the public API: BullMQ on Redis in a deployment (jobs survive
+ * gateway crashes and move to another gateway), an in-memory queue in the embedded mode. Both
+ * keep the same contract, which the gateway and its tests rely on.
+ */
+import type { JobData, JobEvent, JobFailure, JobResult, Stage } from "../job-types";
+
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled"]);
+
+export interface JobView {
+  readonly id: string;
+  readonly state: JobState;
+  readonly stage?: Stage;
+  readonly result?: JobResult;
+  readonly error?: JobFailure;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly deadline: number;
+  /** Executions started so far. */
+  readonly attempts: number;
+}
+
+/** What `watch` yields: progress events while the job runs, and each new state. */
+export type JobUpdate =
+  { readonly kind: "event"; readonly event: JobEvent } | { readonly kind: "state"; readonly view: JobView };
+
+export interface ProcessContext {
+  readonly jobId: string;
+  /** 1 for the first execution, then 2, 3, … after retries and crash recoveries. */
+  readonly attempt: number;
+  /** Aborts when the job is cancelled (from any gateway). */
+  readonly signal: AbortSignal;
+  report(event: JobEvent): Promise<void>;
+}
+
+/** Runs a job; throw a JobFailureError to fail it (retryable failures are retried with backoff). */
+export type JobProcessor = (data: JobData, context: ProcessContext) => Promise<JobResult>;
+
+export class JobFailureError extends Error {
+  override name = "JobFailureError";
+  constructor(readonly failure: JobFailure) {
+    super(failure.message);
+  }
+}
+
+export interface AddOptions {
+  readonly id: string;
+  /** 0 (default) to 9; higher first. */
+  readonly priority: number;
+}
+
+export interface QueueCounts {
+  /** waiting + prioritized + delayed (retries waiting for their backoff) */
+  readonly queued: number;
+  readonly running: number;
+}
+
+export interface JobQueue {
+  /** Adds a job, or returns the existing one with that id (idempotency). */
+  add(data: JobData, options: AddOptions): Promise<{ readonly view: JobView; readonly created: boolean }>;
+  counts(): Promise<QueueCounts>;
+  get(id: string): Promise<JobView | undefined>;
+  /** Cancels a queued or running job; finished jobs are returned unchanged. */
+  cancel(id: string): Promise<JobView | undefined>;
+  /** Updates of one job until it ends (the last update is its terminal state). */
+  watch(id: string, signal: AbortSignal): AsyncIterable<JobUpdate>;
+  /** Starts processing jobs with up to `concurrency` at once. */
+  work(processor: JobProcessor, concurrency: number): void;
+  /** Stops taking new jobs and waits for running ones (or the grace period). */
+  close(graceMs: number): Promise<void>;
+}

@@ -1,0 +1,207 @@
+/**
+ * The job queue of the embedded mode: the BullMQ contract (priorities, idempotent ids, retries
+ * with exponential backoff for retryable failures, cancellation, result TTL) in memory, for one
+ * process and no Redis. Jobs do not survive the process.
+ */
+import { status } from "@grpc/grpc-js";
+import type { JobData, JobEvent, JobFailure } from "../job-types";
+import { stageOf } from "./bull-job-queue";
+import {
+  type AddOptions,
+  type JobProcessor,
+  type JobQueue,
+  type JobUpdate,
+  type JobView,
+  type QueueCounts,
+  JobFailureError,
+  TERMINAL_STATES,
+} from "./job-queue";
+import { type Announcement, watchUpdates } from "./watch";
+
+interface MemoryJob {
+  view: JobView;
+  readonly data: JobData;
+  readonly priority: number;
+  readonly sequence: number;
+  controller?: AbortController;
+}
+
+export interface MemoryQueueOptions {
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly resultTtlSeconds: number;
+}
+
+export class MemoryJobQueue implements JobQueue {
+  private readonly jobs = new Map<string, MemoryJob>();
+  private readonly waiting: MemoryJob[] = [];
+  private readonly listeners = new Map<string, Set<(announcement: Announcement) => void>>();
+  private processor: JobProcessor | undefined;
+  private concurrency = 0;
+  private running = 0;
+  private sequence = 0;
+  /** Jobs waiting out a retry backoff. */
+  private delayed = 0;
+  private closing = false;
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly options: MemoryQueueOptions) {}
+
+  add(data: JobData, options: AddOptions): Promise<{ view: JobView; created: boolean }> {
+    this.expire();
+    const existing = this.jobs.get(options.id);
+    if (existing) return Promise.resolve({ view: existing.view, created: false });
+    const now = Date.now();
+    const job: MemoryJob = {
+      view: {
+        id: options.id,
+        state: "queued",
+        createdAt: now,
+        updatedAt: now,
+        deadline: data.deadline,
+        attempts: 0,
+      },
+      data,
+      priority: options.priority,
+      sequence: this.sequence++,
+    };
+    this.jobs.set(options.id, job);
+    this.enqueue(job);
+    return Promise.resolve({ view: job.view, created: true });
+  }
+
+  counts(): Promise<QueueCounts> {
+    return Promise.resolve({ queued: this.waiting.length + this.delayed, running: this.running });
+  }
+
+  get(id: string): Promise<JobView | undefined> {
+    this.expire();
+    return Promise.resolve(this.jobs.get(id)?.view);
+  }
+
+  cancel(id: string): Promise<JobView | undefined> {
+    const job = this.jobs.get(id);
+    if (!job || TERMINAL_STATES.has(job.view.state)) return Promise.resolve(job?.view);
+    const at = this.waiting.indexOf(job);
+    if (at >= 0) {
+      this.waiting.splice(at, 1);
+      this.update(job, {
+        state: "cancelled",
+        error: { code: status.CANCELLED, message: "the job was cancelled", retryable: false },
+      });
+    } else {
+      job.controller?.abort();
+    }
+    return Promise.resolve(job.view);
+  }
+
+  watch(id: string, signal: AbortSignal): AsyncIterable<JobUpdate> {
+    return watchUpdates(id, signal, {
+      get: (jobId) => this.get(jobId),
+      subscribe: (jobId, listener) => {
+        let set = this.listeners.get(jobId);
+        if (!set) this.listeners.set(jobId, (set = new Set()));
+        set.add(listener);
+        return () => set.delete(listener);
+      },
+      pollMs: 1000,
+    });
+  }
+
+  work(processor: JobProcessor, concurrency: number): void {
+    this.processor = processor;
+    this.concurrency = concurrency;
+    this.pump();
+  }
+
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    if (this.running === 0) return;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idle.push(resolve)),
+      new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+    ]);
+    for (const job of this.jobs.values()) job.controller?.abort();
+  }
+
+  private enqueue(job: MemoryJob): void {
+    // Higher priority first, then first come first served.
+    const at = this.waiting.findIndex(
+      (other) =>
+        other.priority < job.priority || (other.priority === job.priority && other.sequence > job.sequence),
+    );
+    this.waiting.splice(at < 0 ? this.waiting.length : at, 0, job);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.processor && !this.closing && this.running < this.concurrency && this.waiting.length > 0) {
+      void this.run(this.waiting.shift()!, this.processor);
+    }
+    if (this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  private async run(job: MemoryJob, processor: JobProcessor): Promise<void> {
+    this.running++;
+    job.controller = new AbortController();
+    const attempt = job.view.attempts + 1;
+    this.update(job, { state: "running", attempts: attempt });
+    try {
+      const result = await processor(job.data, {
+        jobId: job.view.id,
+        attempt,
+        signal: job.controller.signal,
+        report: (event) => this.report(job, event),
+      });
+      this.update(job, { state: "succeeded", result });
+    } catch (error) {
+      const failure: JobFailure = job.controller.signal.aborted
+        ? { code: status.CANCELLED, message: "the job was cancelled", retryable: false }
+        : error instanceof JobFailureError
+          ? error.failure
+          : { code: status.INTERNAL, message: (error as Error).message, retryable: true };
+      if (failure.retryable && attempt < this.options.attempts) {
+        this.update(job, { state: "queued" });
+        this.delayed++;
+        setTimeout(
+          () => {
+            this.delayed--;
+            this.enqueue(job);
+          },
+          this.options.backoffMs * 2 ** (attempt - 1),
+        ).unref();
+      } else {
+        this.update(job, {
+          state: failure.code === status.CANCELLED ? "cancelled" : "failed",
+          error: failure,
+        });
+      }
+    } finally {
+      delete job.controller;
+      this.running--;
+      this.pump();
+    }
+  }
+
+  private report(job: MemoryJob, event: JobEvent): Promise<void> {
+    job.view = { ...job.view, stage: stageOf(event), updatedAt: Date.now() };
+    this.announce(job.view.id, { kind: "event", event });
+    return Promise.resolve();
+  }
+
+  private update(job: MemoryJob, patch: Partial<JobView>): void {
+    job.view = { ...job.view, ...patch, updatedAt: Date.now() };
+    this.announce(job.view.id, "changed");
+  }
+
+  private announce(id: string, announcement: Announcement): void {
+    for (const listener of this.listeners.get(id) ?? []) listener(announcement);
+  }
+
+  /** Finished jobs are forgotten after the result TTL, as BullMQ's removeOnComplete/Fail do. */
+  private expire(): void {
+    const horizon = Date.now() - this.options.resultTtlSeconds * 1000;
+    for (const [id, job] of this.jobs)
+      if (TERMINAL_STATES.has(job.view.state) && job.view.updatedAt < horizon) this.jobs.delete(id);
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Every Redis key the gateway writes, in one place (BullMQ owns `${prefix}:jobs:*`). All keys
+ * share the deployment's prefix, so deployments (and tests) never see each other's data.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** BullMQ's own prefix and queue name: keys are `${prefix}:jobs:…`. */
+  get bullPrefix(): string {
+    return this.prefix;
+  }
+
+  readonly queueName = "jobs";
+
+  /** The admitted image (resized RGB8), by content hash. */
+  image(hash: string): string {
+    return `${this.prefix}:image:${hash}`;
+  }
+
+  /** A stage's output for given inputs, by content hash (retries resume; follow-ups reuse). */
+  checkpoint(stage: "vision" | "llm", hash: string): string {
+    return `${this.prefix}:ckpt:${stage}:${hash}`;
+  }
+
+  /** Marks a job cancelled (read at stage boundaries; survives a missed pub/sub message). */
+  cancelled(jobId: string): string {
+    return `${this.prefix}:cancelled:${jobId}`;
+  }
+
+  /** Channel announcing cancellations to every gateway's workers. */
+  get cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+}

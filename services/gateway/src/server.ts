@@ -1,0 +1,164 @@
+/**
+ * The public PixelLM service. Handlers are thin: authenticate, admit, submit, then answer from
+ * the job's progress. A synchronous call is a job too (so it survives a gateway crash and is
+ * batched like any other); the call's deadline becomes the job's absolute deadline, and a
+ * client that goes away cancels its job.
+ */
+import * as grpc from "@grpc/grpc-js";
+import {
+  type CancelJobRequest__Output,
+  type GetJobRequest__Output,
+  type Job,
+  type SegmentEvent,
+  type SegmentRequest__Output,
+  type SegmentResponse,
+  type SubmitJobRequest__Output,
+  type WatchJobRequest__Output,
+  serviceError,
+  toServiceError,
+} from "@pixellm/api";
+import { EngineError } from "@pixellm/pipeline";
+import { type Logger, callContext } from "@pixellm/service-kit";
+import type { LlamaTokenizer } from "@pixellm/tokenizer";
+import type { Admission } from "./admission";
+import { authenticate } from "./auth";
+import { jobMessage, responseOf } from "./job-proto";
+import type { JobSubmitter } from "./jobs";
+import { type JobQueue, type JobView, TERMINAL_STATES } from "./queue/job-queue";
+import { TextStreamer } from "./text-streamer";
+
+export interface GatewayHandlersDeps {
+  readonly admission: Admission;
+  readonly submitter: JobSubmitter;
+  readonly queue: JobQueue;
+  readonly tokenizer: LlamaTokenizer;
+  readonly apiKeys: readonly string[];
+  readonly defaultTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+type Streaming<Req, Res> = (call: grpc.ServerWritableStream<Req, Res>) => void;
+
+export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceImplementation {
+  const unary =
+    <Req, Res>(handle: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> =>
+    (call, callback) => {
+      Promise.resolve()
+        .then(() => authenticate(call.metadata, deps.apiKeys))
+        .then(() => handle(call))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(toServiceError(error)),
+        );
+    };
+  const streaming =
+    <Req, Res>(handle: (call: grpc.ServerWritableStream<Req, Res>) => Promise<void>): Streaming<Req, Res> =>
+    (call) => {
+      Promise.resolve()
+        .then(() => authenticate(call.metadata, deps.apiKeys))
+        .then(() => handle(call))
+        .then(
+          () => call.end(),
+          (error: unknown) => call.destroy(toServiceError(error)),
+        );
+    };
+
+  /** Admits and submits a synchronous request as a job; the call's cancellation cancels it. */
+  const start = async (
+    call:
+      | grpc.ServerUnaryCall<SegmentRequest__Output, unknown>
+      | grpc.ServerWritableStream<SegmentRequest__Output, unknown>,
+  ) => {
+    const context = callContext(call);
+    const admitted = await deps.admission.admit(call.request);
+    const deadline = context.deadline ?? Date.now() + deps.defaultTimeoutMs;
+    const { view } = await deps.submitter.submit(admitted, { deadline });
+    context.signal.addEventListener("abort", () => void deps.queue.cancel(view.id), { once: true });
+    return { view, signal: context.signal };
+  };
+
+  return {
+    Segment: unary<SegmentRequest__Output, SegmentResponse>(async (call) => {
+      const { view, signal } = await start(call);
+      let last: JobView | undefined;
+      for await (const update of deps.queue.watch(view.id, signal))
+        if (update.kind === "state") last = update.view;
+      return finished(last, view.id);
+    }),
+
+    SegmentStream: streaming<SegmentRequest__Output, SegmentEvent>(async (call) => {
+      const { view, signal } = await start(call);
+      const text = new TextStreamer(deps.tokenizer);
+      let last: JobView | undefined;
+      let sentTokens = 0;
+      for await (const update of deps.queue.watch(view.id, signal)) {
+        if (update.kind === "state") {
+          last = update.view;
+          continue;
+        }
+        const event = update.event;
+        if (event.kind === "tokens" && event.total > sentTokens) {
+          // A job resumed from its checkpoint reports every id again: send only the new ones.
+          const fresh = event.ids.slice(event.ids.length - (event.total - sentTokens));
+          sentTokens = event.total;
+          call.write({ text: { text: text.push(fresh), ids: fresh } });
+        } else if (event.kind === "target") {
+          call.write({ target: event.target });
+        }
+      }
+      call.write({ done: finished(last, view.id) });
+    }),
+
+    SubmitJob: unary<SubmitJobRequest__Output, Job>(async (call) => {
+      const request = call.request.request;
+      if (!request) throw new EngineError("invalid_argument", "request is required");
+      const admitted = await deps.admission.admit(request);
+      const deadline =
+        call.request.deadlineUnixMs > 0 ? call.request.deadlineUnixMs : Date.now() + deps.defaultTimeoutMs;
+      if (deadline <= Date.now())
+        throw new EngineError("invalid_argument", "deadline_unix_ms is in the past");
+      const key = call.request.idempotencyKey;
+      const { view, created } = await deps.submitter.submit(admitted, {
+        deadline,
+        ...(key ? { idempotencyKey: key } : {}),
+      });
+      deps.logger.info(created ? "job submitted" : "job resubmitted with its idempotency key", {
+        jobId: view.id,
+      });
+      return jobMessage(view);
+    }),
+
+    GetJob: unary<GetJobRequest__Output, Job>(async (call) =>
+      jobMessage(await known(deps.queue.get(call.request.jobId), call.request.jobId)),
+    ),
+
+    CancelJob: unary<CancelJobRequest__Output, Job>(async (call) =>
+      jobMessage(await known(deps.queue.cancel(call.request.jobId), call.request.jobId)),
+    ),
+
+    WatchJob: streaming<WatchJobRequest__Output, Job>(async (call) => {
+      const { signal } = callContext(call);
+      await known(deps.queue.get(call.request.jobId), call.request.jobId);
+      for await (const update of deps.queue.watch(call.request.jobId, signal)) {
+        if (update.kind === "state") call.write(jobMessage(update.view));
+      }
+    }),
+  };
+}
+
+async function known(view: Promise<JobView | undefined>, id: string): Promise<JobView> {
+  const found = await view;
+  if (!found)
+    throw serviceError(grpc.status.NOT_FOUND, `job ${JSON.stringify(id)} is unknown or its result expired`);
+  return found;
+}
+
+/** The response of a finished job, or the status it ended with. */
+function finished(view: JobView | undefined, id: string): SegmentResponse {
+  if (!view || !TERMINAL_STATES.has(view.state))
+    throw serviceError(grpc.status.DEADLINE_EXCEEDED, `job ${id} did not finish before the call's deadline`);
+  if (view.state === "succeeded") return responseOf(view);
+  const error = view.error ?? { code: grpc.status.UNKNOWN, message: "the job failed" };
+  throw serviceError(error.code, error.message);
+}
