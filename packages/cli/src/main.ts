@@ -3,13 +3,18 @@
  * The `pixellm` command. User mistakes (bad flags, bad checkpoints, bad bundles) print one
  * clear message and exit 2; only unexpected failures print a stack trace.
  */
+import { status } from "@grpc/grpc-js";
+import { isServiceError } from "@pixellm/api";
 import { CheckpointError } from "@pixellm/checkpoint";
 import { BundleError } from "@pixellm/bundle";
 import { EngineError } from "@pixellm/engine";
 import { ExportTargetError } from "@pixellm/model";
 import { exportCommand, exportUsage } from "./commands/export";
 import { makeTinyCommand, makeTinyUsage } from "./commands/make-tiny";
+import { clientCommand, clientUsage } from "./commands/client";
 import { segmentCommand, segmentUsage } from "./commands/segment";
+import { demoCommand, demoUsage, serveCommand, serveUsage } from "./commands/serve";
+import { upCommand, upUsage } from "./commands/up";
 import { UsageError } from "./usage-error";
 
 interface Command {
@@ -21,6 +26,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   "make-tiny": { run: makeTinyCommand, usage: makeTinyUsage },
   export: { run: exportCommand, usage: exportUsage },
   segment: { run: segmentCommand, usage: segmentUsage },
+  serve: { run: serveCommand, usage: serveUsage },
+  demo: { run: demoCommand, usage: demoUsage },
+  client: { run: clientCommand, usage: clientUsage },
+  up: { run: upCommand, usage: upUsage },
 };
 
 const USER_ERRORS = [UsageError, CheckpointError, BundleError, ExportTargetError];
@@ -65,6 +74,11 @@ async function main(argv: string[]): Promise<number> {
       console.error(`pixellm ${name}: ${(error as Error).message}`);
       if (error instanceof UsageError || isArgumentError(error)) console.error(`\n${command.usage}`);
       return 2;
+    }
+    if (isServiceError(error)) {
+      // A status from the gateway (bad input, queue full, deadline, …): its message says why.
+      console.error(`pixellm ${name}: ${status[error.code]}: ${error.details}`);
+      return 1;
     }
     throw error;
   }

@@ -8,6 +8,14 @@ export interface CallContext {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A client cancels its call when its own deadline passes, and the server's copy of the
+ * deadline (arrival + grpc-timeout) runs a little later, so a cancel this close to the
+ * deadline is taken as the deadline passing. A real cancel this late costs at most this much
+ * compute.
+ */
+const DEADLINE_SLACK_MS = 100;
+
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 export function callContext(call: AnyCall): CallContext {
@@ -17,7 +25,7 @@ export function callContext(call: AnyCall): CallContext {
   // grpc-js also reports "cancelled" when the deadline passes; that is left to the stages'
   // deadline checks, so it fails and is counted as deadline_exceeded, not as a cancellation.
   call.on("cancelled", () => {
-    if (deadline === undefined || Date.now() < deadline) controller.abort();
+    if (deadline === undefined || Date.now() < deadline - DEADLINE_SLACK_MS) controller.abort();
   });
   return { ...(deadline !== undefined ? { deadline } : {}), signal: controller.signal };
 }

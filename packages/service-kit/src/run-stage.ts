@@ -54,7 +54,7 @@ export async function startStage(stage: StageProcess, hooks: StartHooks = {}): P
         if (handler) return handler(call, callback);
         const error = serviceError(status.FAILED_PRECONDITION, "the model is still loading; retry shortly");
         if (callback) callback(error);
-        else call.destroy(error);
+        else call.emit("error", error); // a stream's status comes from "error" (destroy() drops it)
         return undefined;
       },
     ]),

@@ -3,6 +3,7 @@
  * embedded mode), the stages (remote replicas, or in-process), the orchestrating workers and the
  * public gRPC service.
  */
+import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
@@ -46,7 +47,12 @@ export async function startGateway(
         backoffMs: config.backoffMs,
         resultTtlSeconds: config.resultTtlSeconds,
       })
-    : await BullJobQueue.open({ ...config, keys, logger });
+    : await BullJobQueue.open({
+        ...config,
+        keys,
+        logger,
+        workerName: `gateway-${hostname()}-${process.pid}`,
+      });
   const stages = embedded
     ? await loadInProcessStages(config, bundle, logger)
     : await GrpcStageClients.connect(config, bundle.manifest, logger);

@@ -18,6 +18,12 @@ export interface SubmitOptions {
 }
 
 export class JobSubmitter {
+  /**
+   * Count-then-add runs one at a time in this process, so concurrent submissions cannot all see
+   * room for themselves; across gateways the bound may be exceeded by at most one job each.
+   */
+  private admission: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly queue: JobQueue,
     private readonly blobs: BlobStore,
@@ -63,7 +69,18 @@ export class JobSubmitter {
       createdAt: Date.now(),
       ...(options.trace ? { trace: options.trace } : {}),
     };
-    return this.queue.add(data, { id, priority: request.priority });
+    const added = this.admission.then(async () => {
+      const { queued } = await this.queue.counts();
+      if (queued >= this.limits.maxQueued) {
+        throw new EngineError(
+          "resource_exhausted",
+          `the queue is full (${queued} jobs waiting, limit ${this.limits.maxQueued}); retry later`,
+        );
+      }
+      return this.queue.add(data, { id, priority: request.priority });
+    });
+    this.admission = added.catch(() => undefined);
+    return added;
   }
 }
 

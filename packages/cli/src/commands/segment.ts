@@ -1,12 +1,11 @@
 /** `pixellm segment`: one image and one question → answer text and a mask per target, in-process. */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { PixelLMEngine, type SegmentResult, prepareImage } from "@pixellm/engine";
-import { decodeRle, overlayPng, maskToPng, rleCountsFromString } from "@pixellm/image";
+import { PixelLMEngine, type SegmentResult } from "@pixellm/engine";
 import { defaultBundle } from "../default-bundle";
 import { dumpTensors } from "../dump";
 import { parseIdList, parseNumber } from "../flags";
+import { writeSegmentOutputs } from "../segment-output";
 import { UsageError } from "../usage-error";
 
 export const segmentUsage = `pixellm segment --image FILE (--query TEXT | --prompt-ids IDS) [--model BUNDLE] [--out DIR] [--json] [options]
@@ -80,7 +79,7 @@ export async function segmentCommand(args: string[]): Promise<void> {
         : {}),
     });
     if (values.dump) await dumpTensors(values.dump, result);
-    if (values.out) await writeOutputs(values.out, result, image);
+    if (values.out) await writeSegmentOutputs(values.out, resultJson(result), image);
     console.log(values.json ? JSON.stringify(resultJson(result), null, 2) : describe(result));
   } finally {
     await engine.close();
@@ -129,16 +128,4 @@ function describe(result: SegmentResult): string {
     `  ${result.timings.totalMs.toFixed(0)} ms (vision ${result.timings.visionMs.toFixed(0)}, generation ${result.timings.generationMs.toFixed(0)}, decoder ${result.timings.decoderMs.toFixed(0)})`,
   );
   return lines.join("\n");
-}
-
-async function writeOutputs(dir: string, result: SegmentResult, image: Uint8Array): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "result.json"), JSON.stringify(resultJson(result), null, 2) + "\n");
-  const decoded = (await prepareImage(image)).image;
-  for (const t of result.targets) {
-    const [h, w] = t.mask.size;
-    const mask = decodeRle({ size: [h, w], counts: rleCountsFromString(t.mask.counts) });
-    await writeFile(path.join(dir, `mask_${t.index}.png`), await maskToPng(mask, h, w));
-    await writeFile(path.join(dir, `overlay_${t.index}.png`), await overlayPng(decoded, mask));
-  }
 }

@@ -33,6 +33,7 @@ export interface BullQueueOptions {
   readonly resultTtlSeconds: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
+  readonly workerName: string;
   readonly logger: Logger;
 }
 

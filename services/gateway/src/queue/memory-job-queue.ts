@@ -172,7 +172,7 @@ export class MemoryJobQueue implements JobQueue {
         ).unref();
       } else {
         this.update(job, {
-          state: failure.code === status.CANCELLED ? "cancelled" : "failed",
+          state: failure.code === Number(status.CANCELLED) ? "cancelled" : "failed",
           error: failure,
         });
       }

@@ -94,7 +94,7 @@ export class ReplicaPool<C extends grpc.Client> {
         replica.outstanding--;
       }
     }
-    if (lastError && !isRetryable(statusOf(lastError).code)) throw lastError;
+    if (lastError instanceof Error && !isRetryable(statusOf(lastError).code)) throw lastError;
     throw serviceError(
       grpc.status.UNAVAILABLE,
       `no ${this.options.stage} replica could take the request (${this.replicas.size} known, ${tried.size} tried)`,

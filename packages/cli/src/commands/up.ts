@@ -1,0 +1,47 @@
+/** `pixellm up` (`pnpm start`): the distributed deployment as local processes, with Redis. */
+import { parseArgs } from "node:util";
+import { LocalDeployment } from "@pixellm/launcher";
+import { defaultBundle } from "../default-bundle";
+import { parseNumber } from "../flags";
+
+export const upUsage = `pixellm up [--model BUNDLE] [--replicas N] [--gateways M] [--redis URL] [--prefix NAME] [--log-dir DIR]
+  Starts N replicas of each stage (vision-encoder, llm, pixel-decoder) and M gateways as local
+  processes on loopback, queueing through Redis (default redis://127.0.0.1:6379, keys under
+  NAME, default "pixellm-local"). Ctrl-C drains and stops everything.`;
+
+export async function upCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: "string" },
+      replicas: { type: "string" },
+      gateways: { type: "string" },
+      redis: { type: "string", default: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" },
+      prefix: { type: "string", default: "pixellm-local" },
+      "log-dir": { type: "string" },
+    },
+    strict: true,
+  });
+  const replicas = parseNumber("--replicas", values.replicas, {
+    min: 1,
+    max: 16,
+    integer: true,
+    fallback: 1,
+  });
+  const deployment = await LocalDeployment.start({
+    bundle: values.model ?? (await defaultBundle()),
+    redisUrl: values.redis,
+    keyPrefix: values.prefix,
+    replicas: { vision: replicas, llm: replicas, decoder: replicas },
+    gateways: parseNumber("--gateways", values.gateways, { min: 1, max: 16, integer: true, fallback: 1 }),
+    logs: values["log-dir"] ? { kind: "directory", dir: values["log-dir"] } : { kind: "console" },
+  });
+  for (const p of deployment.processes) console.log(`${p.name.padEnd(12)} ${p.address}  pid ${p.pid}`);
+  console.log(
+    `ready: pnpm pixellm client segment --address ${deployment.gatewayAddresses[0]} --image examples/shapes.png --query "Segment the ball."`,
+  );
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+  });
+  await deployment.stop();
+}

@@ -1,0 +1,3 @@
+export { LocalDeployment, type DeploymentOptions } from "./local-deployment";
+export { ManagedProcess, REPO_ROOT, type Role, type LogTarget } from "./managed-process";
+export { freePort } from "./free-port";

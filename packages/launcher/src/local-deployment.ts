@@ -1,0 +1,112 @@
+/**
+ * A local distributed deployment: N replicas per stage and M gateways as processes on
+ * loopback, sharing one Redis under a key prefix of their own. Stages start first (gateways
+ * route to their addresses); everything is ready when each process reports SERVING.
+ */
+import { type LogTarget, ManagedProcess, type Role } from "./managed-process";
+import { freePort } from "./free-port";
+
+export interface DeploymentOptions {
+  readonly bundle: string;
+  readonly redisUrl: string;
+  readonly keyPrefix: string;
+  readonly replicas: { readonly vision: number; readonly llm: number; readonly decoder: number };
+  readonly gateways: number;
+  /** Environment for every process (batching, timeouts, …), on top of this process's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Extra environment per role. */
+  readonly roleEnv?: Partial<Readonly<Record<Role, Readonly<Record<string, string>>>>>;
+  readonly logs?: LogTarget;
+  readonly readyTimeoutMs?: number;
+}
+
+const STAGES = [
+  { role: "vision-encoder", short: "vision", portVariable: "VISION_PORT", addresses: "VISION_ADDRESSES" },
+  { role: "llm", short: "llm", portVariable: "LLM_PORT", addresses: "LLM_ADDRESSES" },
+  { role: "pixel-decoder", short: "decoder", portVariable: "DECODER_PORT", addresses: "DECODER_ADDRESSES" },
+] as const;
+
+export class LocalDeployment {
+  private constructor(
+    readonly processes: readonly ManagedProcess[],
+    private readonly readyTimeoutMs: number,
+  ) {}
+
+  static async start(options: DeploymentOptions): Promise<LocalDeployment> {
+    const logs = options.logs ?? { kind: "console" };
+    const common = { PIXELLM_BUNDLE: options.bundle, PIXELLM_BUNDLE_VERIFY: "size", ...options.env };
+    const processes: ManagedProcess[] = [];
+    const gatewayEnv: Record<string, string> = {
+      REDIS_URL: options.redisUrl,
+      PIXELLM_KEY_PREFIX: options.keyPrefix,
+      GATEWAY_MODE: "redis",
+    };
+    for (const stage of STAGES) {
+      const addresses: string[] = [];
+      for (let i = 0; i < options.replicas[stage.short]; i++) {
+        const port = await freePort();
+        const env = {
+          ...common,
+          ...options.roleEnv?.[stage.role],
+          [stage.portVariable]: String(port),
+          [`${stage.portVariable.replace("_PORT", "_HOST")}`]: "127.0.0.1",
+        };
+        processes.push(new ManagedProcess(`${stage.short}-${i}`, stage.role, port, env, logs));
+        addresses.push(`127.0.0.1:${port}`);
+      }
+      gatewayEnv[stage.addresses] = addresses.join(",");
+    }
+    for (let i = 0; i < options.gateways; i++) {
+      const port = await freePort();
+      processes.push(
+        new ManagedProcess(
+          `gateway-${i}`,
+          "gateway",
+          port,
+          {
+            ...common,
+            ...gatewayEnv,
+            ...options.roleEnv?.gateway,
+            GATEWAY_PORT: String(port),
+            GATEWAY_HOST: "127.0.0.1",
+          },
+          logs,
+        ),
+      );
+    }
+    const deployment = new LocalDeployment(processes, options.readyTimeoutMs ?? 120_000);
+    try {
+      const stages = processes.filter((p) => p.role !== "gateway");
+      for (const p of stages) p.start();
+      await Promise.all(stages.map((p) => p.ready(deployment.readyTimeoutMs)));
+      const gateways = processes.filter((p) => p.role === "gateway");
+      for (const p of gateways) p.start();
+      await Promise.all(gateways.map((p) => p.ready(deployment.readyTimeoutMs)));
+    } catch (error) {
+      await deployment.stop();
+      throw error;
+    }
+    return deployment;
+  }
+
+  byRole(role: Role): ManagedProcess[] {
+    return this.processes.filter((p) => p.role === role);
+  }
+
+  get gatewayAddresses(): string[] {
+    return this.byRole("gateway").map((p) => p.address);
+  }
+
+  /** Restarts a process (after a kill) and waits until it is ready again. */
+  async restart(process: ManagedProcess): Promise<void> {
+    process.start();
+    await process.ready(this.readyTimeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    // Gateways first (they drain their jobs), then the stages they call.
+    await Promise.all(this.byRole("gateway").map((p) => p.stop()));
+    await Promise.all(this.processes.filter((p) => p.role !== "gateway").map((p) => p.stop()));
+    for (const p of this.processes) p.closeLog();
+  }
+}

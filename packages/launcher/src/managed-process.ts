@@ -1,0 +1,108 @@
+/**
+ * One service process of a local deployment: started with its environment, its output prefixed
+ * with its name (or captured), restartable, killable by signal (kill -9 in fault tests).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import path from "node:path";
+import { checkHealth } from "@pixellm/service-kit";
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
+
+export type Role = "gateway" | "vision-encoder" | "llm" | "pixel-decoder";
+
+const ENTRY: Readonly<Record<Role, string>> = {
+  gateway: "services/gateway/src/main.ts",
+  "vision-encoder": "services/vision-encoder/src/main.ts",
+  llm: "services/llm/src/main.ts",
+  "pixel-decoder": "services/pixel-decoder/src/main.ts",
+};
+
+/** Where a process's output goes: the terminal (prefixed), a log directory, or nowhere. */
+export type LogTarget =
+  | { readonly kind: "console" }
+  | { readonly kind: "directory"; readonly dir: string }
+  | { readonly kind: "silent" };
+
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private exit: Promise<number | null> = Promise.resolve(null);
+  private log: WriteStream | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly role: Role,
+    readonly port: number,
+    private readonly env: Readonly<Record<string, string>>,
+    private readonly logs: LogTarget,
+  ) {}
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get exited(): Promise<number | null> {
+    return this.exit;
+  }
+
+  start(): void {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, ENTRY[this.role])], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    this.exit = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    if (this.logs.kind === "directory") {
+      this.log ??= createWriteStream(path.join(this.logs.dir, `${this.name}.log`), { flags: "a" });
+      child.stdout.pipe(this.log, { end: false });
+      child.stderr.pipe(this.log, { end: false });
+    } else if (this.logs.kind === "console") {
+      const prefix = `[${this.name}] `;
+      const forward = (chunk: Buffer) => process.stderr.write(chunk.toString().replace(/^(?=.)/gm, prefix));
+      child.stdout.on("data", forward);
+      child.stderr.on("data", forward);
+    } else {
+      child.stdout.resume();
+      child.stderr.resume();
+    }
+  }
+
+  /** Resolves once the process reports SERVING, or rejects when it exits or `timeoutMs` passes. */
+  async ready(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    let exited = false;
+    void this.exit.then(() => (exited = true));
+    while (Date.now() < until) {
+      if (exited)
+        throw new Error(
+          `${this.name} exited before it became ready${this.logs.kind === "directory" ? ` (see ${this.logs.dir}/${this.name}.log)` : ""}`,
+        );
+      const status = await checkHealth(this.address, "", { timeoutMs: 1000 }).catch(() => "UNKNOWN");
+      if (status === "SERVING") return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`${this.name} did not become ready within ${timeoutMs} ms`);
+  }
+
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    this.child?.kill(signal);
+  }
+
+  /** SIGTERM (graceful drain), then SIGKILL after `graceMs`. */
+  async stop(graceMs = 20_000): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.kill("SIGTERM");
+    const timer = setTimeout(() => this.kill("SIGKILL"), graceMs);
+    await this.exit;
+    clearTimeout(timer);
+  }
+
+  closeLog(): void {
+    this.log?.end();
+  }
+}

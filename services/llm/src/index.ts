@@ -1,0 +1,2 @@
+export { llmStage } from "./stage";
+export { llmConfig, LLM_SETTINGS, type LlmConfig } from "./config";

@@ -1,0 +1,2 @@
+export { decoderStage } from "./stage";
+export { decoderConfig, DECODER_SETTINGS, type DecoderConfig } from "./config";
