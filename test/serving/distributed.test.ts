@@ -7,15 +7,9 @@ import { type ServiceError, status } from "@grpc/grpc-js";
 import { PixelLMClient } from "@pixellm/client";
 import { PixelLMEngine } from "@pixellm/engine";
 import { gatewayConfig, startGateway } from "@pixellm/gateway";
-import type { ManagedProcess } from "@pixellm/launcher";
+import { type ManagedProcess, batchTotals, stageInfo } from "@pixellm/launcher";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  REDIS_URL,
-  type TestDeployment,
-  meanBatchSize,
-  stageInfo,
-  startTestDeployment,
-} from "../support/deployment";
+import { REDIS_URL, type TestDeployment, startTestDeployment } from "../support/deployment";
 import { shapesImage } from "../support/images";
 
 let env: TestDeployment;
@@ -54,7 +48,7 @@ const stages = () => ({
 });
 
 async function counts(processes: readonly ManagedProcess[]) {
-  return meanBatchSize(processes);
+  return batchTotals(processes);
 }
 
 describe("distributed serving", () => {
@@ -186,9 +180,7 @@ describe("distributed serving", () => {
       const outcomes = await Promise.allSettled(
         images.map((img) => client.submitJob({ image: img, query: "Segment it." })),
       );
-      const rejected = outcomes
-        .filter((o) => o.status === "rejected")
-        .map((o) => (o).reason as ServiceError);
+      const rejected = outcomes.filter((o) => o.status === "rejected").map((o) => o.reason as ServiceError);
       expect(rejected.length).toBeGreaterThan(0);
       expect(rejected.every((r) => r.code === status.RESOURCE_EXHAUSTED)).toBe(true);
       expect(rejected[0]!.details).toMatch(/queue is full \(\d+ jobs waiting, limit 2\)/);

@@ -3,9 +3,7 @@
  * gateways as processes on loopback, the machine's Redis under a key prefix of its own.
  */
 import path from "node:path";
-import { type InfoRequest, type StageInfo__Output, services } from "@pixellm/api";
-import { LocalDeployment, type ManagedProcess } from "@pixellm/launcher";
-import * as grpc from "@grpc/grpc-js";
+import { LocalDeployment } from "@pixellm/launcher";
 import { type TinyBundle, makeTinyBundle, tempDir } from "./tiny-bundle";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -44,42 +42,4 @@ export async function startTestDeployment(options: {
     logs: { kind: "directory", dir: logDir },
   });
   return { deployment, tiny, keyPrefix, logDir };
-}
-
-const STAGE_CLIENTS = {
-  "vision-encoder": "VisionEncoder",
-  llm: "LLMGenerator",
-  "pixel-decoder": "PixelDecoder",
-} as const;
-
-/** The Info of a stage replica (its batch statistics). */
-export function stageInfo(process: ManagedProcess): Promise<StageInfo__Output> {
-  const name = STAGE_CLIENTS[process.role as keyof typeof STAGE_CLIENTS];
-  const Client = services()[name] as unknown as new (
-    address: string,
-    credentials: grpc.ChannelCredentials,
-  ) => grpc.Client & {
-    Info(
-      request: InfoRequest,
-      callback: (error: grpc.ServiceError | null, response?: StageInfo__Output) => void,
-    ): void;
-  };
-  const client = new Client(process.address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) =>
-    client.Info({}, (error, response) => {
-      client.close();
-      if (error) reject(error);
-      else resolve(response!);
-    }),
-  );
-}
-
-/** Σ items / Σ batches over the replicas of a stage that are still up. */
-export async function meanBatchSize(
-  processes: readonly ManagedProcess[],
-): Promise<{ batches: number; items: number; mean: number }> {
-  const infos = await Promise.all(processes.map((p) => stageInfo(p)));
-  const batches = infos.reduce((sum, i) => sum + Number(i.stats?.batches ?? 0), 0);
-  const items = infos.reduce((sum, i) => sum + Number(i.stats?.items ?? 0), 0);
-  return { batches, items, mean: batches > 0 ? items / batches : 0 };
 }

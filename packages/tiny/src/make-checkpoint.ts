@@ -23,6 +23,8 @@ export interface MakeCheckpointOptions {
   readonly preset?: PresetName;
   readonly seed?: number;
   readonly dtype?: DtypePolicy;
+  /** Override the preset: plant the answer (short, ends with </s>) or not (answers run long). */
+  readonly plantAnswer?: boolean;
 }
 
 export interface GeneratedCheckpoint {
@@ -52,7 +54,7 @@ export async function makeCheckpoint(options: MakeCheckpointOptions): Promise<Ge
 
   const overrides = new Map<string, Float32Array>();
   let plantedAnswer: number[] | undefined;
-  if (preset.plantAnswer) {
+  if (options.plantAnswer ?? preset.plantAnswer) {
     const tokenizer = await loadTokenizer(checkpointDir);
     const promptIds = tokenizerImageToken(tokenizer, buildPrompt("What is it?"));
     const seg = Array.from({ length: 6 }, (_, i) => tokenizerInfo.addedTokens[`[SEG${i}]`]!);

@@ -15,10 +15,9 @@ import {
   type SubmitJobRequest__Output,
   type WatchJobRequest__Output,
   serviceError,
-  toServiceError,
 } from "@pixellm/api";
 import { EngineError } from "@pixellm/pipeline";
-import { type Logger, callContext } from "@pixellm/service-kit";
+import { type Logger, callContext, serverStreamHandler, unaryHandler } from "@pixellm/service-kit";
 import type { LlamaTokenizer } from "@pixellm/tokenizer";
 import type { Admission } from "./admission";
 import { authenticate } from "./auth";
@@ -37,32 +36,17 @@ export interface GatewayHandlersDeps {
   readonly logger: Logger;
 }
 
-type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
-type Streaming<Req, Res> = (call: grpc.ServerWritableStream<Req, Res>) => void;
-
 export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceImplementation {
-  const unary =
-    <Req, Res>(handle: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): Unary<Req, Res> =>
-    (call, callback) => {
-      Promise.resolve()
-        .then(() => authenticate(call.metadata, deps.apiKeys))
-        .then(() => handle(call))
-        .then(
-          (response) => callback(null, response),
-          (error: unknown) => callback(toServiceError(error)),
-        );
-    };
-  const streaming =
-    <Req, Res>(handle: (call: grpc.ServerWritableStream<Req, Res>) => Promise<void>): Streaming<Req, Res> =>
-    (call) => {
-      Promise.resolve()
-        .then(() => authenticate(call.metadata, deps.apiKeys))
-        .then(() => handle(call))
-        .then(
-          () => call.end(),
-          (error: unknown) => call.destroy(toServiceError(error)),
-        );
-    };
+  const unary = <Req, Res>(handle: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) =>
+    unaryHandler<Req, Res>(async (call) => {
+      authenticate(call.metadata, deps.apiKeys);
+      return handle(call);
+    });
+  const streaming = <Req, Res>(handle: (call: grpc.ServerWritableStream<Req, Res>) => Promise<void>) =>
+    serverStreamHandler<Req, Res>(async (call) => {
+      authenticate(call.metadata, deps.apiKeys);
+      await handle(call);
+    });
 
   /** Admits and submits a synchronous request as a job; the call's cancellation cancels it. */
   const start = async (

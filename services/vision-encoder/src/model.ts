@@ -1,7 +1,7 @@
 /** Loads the bundle's vision graph and warms it up (the service's only contact with onnxruntime). */
 import { type LoadedBundle, loadBundle } from "@pixellm/bundle";
 import { type ExecutionProvider, VisionStage, openSessions } from "@pixellm/engine";
-import type { Logger } from "@pixellm/service-kit";
+import { type Logger, logProviderFallback } from "@pixellm/service-kit";
 import type { VisionConfig } from "./config";
 
 export interface VisionModel {
@@ -16,17 +16,15 @@ export async function loadVisionModel(config: VisionConfig, logger: Logger): Pro
   const { vision } = await openSessions(bundle, ["vision"], {
     provider: config.provider,
     intraOpThreads: config.intraOpThreads,
-    onFallback: (e) =>
-      logger.warn("execution provider unavailable; using cpu", {
-        graph: e.graph,
-        requested: e.requested,
-        reason: e.reason,
-      }),
+    onFallback: logProviderFallback(logger),
   });
   const stage = new VisionStage(vision, bundle.manifest);
   if (config.warmUp) {
     const size = bundle.manifest.preprocessing.imageSize;
-    await stage.encode([{ pixelValues: new Float32Array(3 * size * size), resized: [size, size] }]);
+    const [outcome] = await stage.encode([
+      { pixelValues: new Float32Array(3 * size * size), resized: [size, size] },
+    ]);
+    if (outcome instanceof Error) throw outcome;
   }
   return { bundle, stage, provider: vision.provider, close: () => vision.release() };
 }

@@ -3,15 +3,15 @@ import type * as grpc from "@grpc/grpc-js";
 import {
   type EncodeRequest__Output,
   type EncodeResponse,
+  type InfoRequest__Output,
   type StageInfo,
   decodeTensor,
   encodeTensor,
-  toServiceError,
 } from "@pixellm/api";
 import type { VisionInput, VisionOutput } from "@pixellm/engine";
 import { normalizeForClip } from "@pixellm/image";
 import { EngineError } from "@pixellm/pipeline";
-import { type DynamicBatcher, callContext, stageInfo } from "@pixellm/service-kit";
+import { type DynamicBatcher, callContext, stageInfo, unaryHandler } from "@pixellm/service-kit";
 import { makeTensor } from "@pixellm/tensor";
 import type { VisionConfig } from "./config";
 import type { VisionModel } from "./model";
@@ -28,40 +28,30 @@ export function visionHandlers(
   const grid = manifest.geometry.patchGrid;
   const tokens = manifest.geometry.llmImageTokens;
   return {
-    Encode: (
-      call: grpc.ServerUnaryCall<EncodeRequest__Output, EncodeResponse>,
-      callback: grpc.sendUnaryData<EncodeResponse>,
-    ) => {
-      const run = async (): Promise<EncodeResponse> => {
-        const resized = call.request.resized;
-        if (!resized) throw new EngineError("invalid_argument", "resized (h', w') is required");
-        const pixelValues = pixelValuesOf(call.request, [resized.height, resized.width], size);
-        const out = await batcher.submit(
-          { pixelValues, resized: [resized.height, resized.width] },
-          callContext(call),
-        );
-        return {
-          imageEmbeds: encodeTensor(makeTensor("float32", [tokens, H], out.imageEmbeds)),
-          imageMask: encodeTensor(makeTensor("uint8", [tokens], out.imageMask)),
-          decoderFeatures: encodeTensor(makeTensor("float32", [2, D, grid, grid], out.decoderFeatures), {
-            checksum: true,
-          }),
-        };
-      };
-      run().then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error)),
+    Encode: unaryHandler<EncodeRequest__Output, EncodeResponse>(async (call) => {
+      const resized = call.request.resized;
+      if (!resized) throw new EngineError("invalid_argument", "resized (h', w') is required");
+      const pixelValues = pixelValuesOf(call.request, [resized.height, resized.width], size);
+      const out = await batcher.submit(
+        { pixelValues, resized: [resized.height, resized.width] },
+        callContext(call),
       );
-    },
-    Info: (_call: grpc.ServerUnaryCall<unknown, StageInfo>, callback: grpc.sendUnaryData<StageInfo>) => {
-      callback(
-        null,
+      return {
+        imageEmbeds: encodeTensor(makeTensor("float32", [tokens, H], out.imageEmbeds)),
+        imageMask: encodeTensor(makeTensor("uint8", [tokens], out.imageMask)),
+        decoderFeatures: encodeTensor(makeTensor("float32", [2, D, grid, grid], out.decoderFeatures), {
+          checksum: true,
+        }),
+      };
+    }),
+    Info: unaryHandler<InfoRequest__Output, StageInfo>(() =>
+      Promise.resolve(
         stageInfo("vision-encoder", model.bundle, model.provider, batcher.stats(), {
           maxBatchSize: config.maxBatchSize,
           maxBatchDelayMs: config.maxBatchDelayMs,
         }),
-      );
-    },
+      ),
+    ),
   };
 }
 

@@ -98,7 +98,19 @@ export class LlmScheduler {
   submit(request: GenerationRequest): Promise<GenerationResult> {
     if (this.closed)
       return Promise.reject(new EngineError("unavailable", "the generation stage is shutting down"));
-    const { imageTokens, maxPositions } = this.runner.dims;
+    const { imageTokens, maxPositions, vocab, imageTokenIndex } = this.runner.dims;
+    // An id outside the vocabulary would fail inside onnxruntime as an internal error.
+    const badId = [...request.promptIds, ...(request.answerIds ?? [])].find(
+      (id) => id !== imageTokenIndex && (!Number.isInteger(id) || id < 0 || id >= vocab),
+    );
+    if (badId !== undefined) {
+      return Promise.reject(
+        new EngineError(
+          "invalid_argument",
+          `token id ${badId} is outside the vocabulary (0 to ${vocab - 1})`,
+        ),
+      );
+    }
     const promptPositions = embeddedLength(request.promptIds.length, imageTokens);
     const answer = request.answerIds?.length ?? 0;
     if (promptPositions + answer > maxPositions) {

@@ -1,0 +1,135 @@
+/**
+ * Serving benchmark: closed-loop clients at concurrency 1, 4, 16 and 64 against the local
+ * distributed deployment (one replica per stage, one gateway, Redis), beside the in-process
+ * engine measured in the same run: requests/s, latency percentiles, mean batch size per stage.
+ *
+ * Workload: the "small" model without a planted answer, so every request decodes its full 128
+ * new tokens (decode-heavy), on distinct images (no vision reuse).
+ *
+ *   pnpm bench:serve [--quick]     prints a table, writes bench/results/serve.json
+ *   --quick: the tiny model and concurrency 1 and 16 only
+ */
+import path from "node:path";
+import { rm } from "node:fs/promises";
+import { PixelLMClient } from "@pixellm/client";
+import { PixelLMEngine } from "@pixellm/engine";
+import { LocalDeployment, batchTotals, meanBetween, type BatchTotals } from "@pixellm/launcher";
+import { exportBundle } from "@pixellm/model";
+import { makeCheckpoint } from "@pixellm/tiny";
+import { closedLoop, percentile, type LoopResult } from "./support/closed-loop";
+import { benchImages } from "./support/images";
+import { printTable, writeResults } from "./support/report";
+import { tempDir } from "./support/temp";
+
+const quick = process.argv.includes("--quick");
+const preset = quick ? "tiny" : "small";
+const levels = quick ? [1, 16] : [1, 4, 16, 64];
+const MAX_NEW_TOKENS = 128;
+const QUERY = "Describe the image and segment every object.";
+const requestsAt = (concurrency: number) => Math.max(6, concurrency * 2);
+
+const work = await tempDir("serve-bench");
+try {
+  const made = await makeCheckpoint({ outDir: work, preset, seed: 1, plantAnswer: false });
+  const bundle = path.join(work, "bundle");
+  await exportBundle({
+    checkpointDir: made.checkpointDir,
+    visionTowerDir: made.visionTowerDir,
+    outDir: bundle,
+    dtype: "float32",
+  });
+  const images = await benchImages(Math.max(...levels.map(requestsAt)) + 16);
+  let next = 0;
+  const nextImage = () => images[next++ % images.length]!;
+
+  // In-process engine: latency at 1, best batched throughput (the machine's own limit).
+  const engine = await PixelLMEngine.load(bundle, { verify: "size" });
+  const inProcess: Record<number, LoopResult> = {};
+  for (const concurrency of [1, 16]) {
+    inProcess[concurrency] = await closedLoop(concurrency, requestsAt(concurrency), () =>
+      engine.segment({ image: nextImage(), query: QUERY, maxNewTokens: MAX_NEW_TOKENS }),
+    );
+  }
+  await engine.close();
+  const bestInProcess = Math.max(...Object.values(inProcess).map((r) => r.throughput));
+
+  const deployment = await LocalDeployment.start({
+    bundle,
+    redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    keyPrefix: `bench-serve-${process.pid}`,
+    replicas: { vision: 1, llm: 1, decoder: 1 },
+    gateways: 1,
+    env: { PIXELLM_LOG_LEVEL: "warn", PIXELLM_BUNDLE_VERIFY: "size" },
+    roleEnv: { gateway: { GATEWAY_MAX_NEW_TOKENS: String(MAX_NEW_TOKENS) } },
+    logs: { kind: "silent" },
+  });
+  const client = new PixelLMClient(deployment.gatewayAddresses[0]!);
+  const stages = {
+    vision: deployment.byRole("vision-encoder"),
+    llm: deployment.byRole("llm"),
+    decoder: deployment.byRole("pixel-decoder"),
+  };
+  const distributed: Record<number, LoopResult & { meanBatch: Record<string, number> }> = {};
+  try {
+    await client.segment(
+      { image: nextImage(), query: QUERY, maxNewTokens: MAX_NEW_TOKENS },
+      { timeoutMs: 600_000 },
+    ); // warm
+    for (const concurrency of levels) {
+      const before: Record<string, BatchTotals> = {};
+      for (const [name, processes] of Object.entries(stages)) before[name] = await batchTotals(processes);
+      const result = await closedLoop(concurrency, requestsAt(concurrency), () =>
+        client.segment(
+          { image: nextImage(), query: QUERY, maxNewTokens: MAX_NEW_TOKENS },
+          { timeoutMs: 900_000 },
+        ),
+      );
+      const meanBatch: Record<string, number> = {};
+      for (const [name, processes] of Object.entries(stages))
+        meanBatch[name] = meanBetween(before[name]!, await batchTotals(processes));
+      distributed[concurrency] = { ...result, meanBatch };
+    }
+  } finally {
+    client.close();
+    await deployment.stop();
+  }
+
+  const row = (label: string, r: LoopResult, meanBatch?: Record<string, number>) => [
+    label,
+    r.throughput.toFixed(3),
+    `${(percentile(r.latencies, 50) / 1000).toFixed(2)} s`,
+    `${(percentile(r.latencies, 95) / 1000).toFixed(2)} s`,
+    `${(percentile(r.latencies, 99) / 1000).toFixed(2)} s`,
+    meanBatch
+      ? `${meanBatch.vision!.toFixed(2)} / ${meanBatch.llm!.toFixed(2)} / ${meanBatch.decoder!.toFixed(2)}`
+      : "-",
+  ];
+  console.log(`\n${preset} model, ${MAX_NEW_TOKENS} new tokens per request, distinct images`);
+  printTable(
+    ["run", "req/s", "p50", "p95", "p99", "mean batch vision / llm / decoder"],
+    [
+      ...Object.entries(inProcess).map(([c, r]) => row(`in-process c=${c}`, r)),
+      ...Object.entries(distributed).map(([c, r]) => row(`distributed c=${c}`, r, r.meanBatch)),
+    ],
+  );
+  const one = distributed[1]!;
+  const sixteen = distributed[16]!;
+  const targets = {
+    scaling16: sixteen.throughput / one.throughput,
+    vsInProcessBest: sixteen.throughput / bestInProcess,
+    overheadAt1: percentile(one.latencies, 50) / percentile(inProcess[1]!.latencies, 50) - 1,
+  };
+  console.log(
+    `throughput at 16 / at 1: ${targets.scaling16.toFixed(2)}x (target ≥ 3); at 16 vs in-process best: ${(100 * targets.vsInProcessBest).toFixed(0)}% (target ≥ 85%); overhead at 1 (p50): ${(100 * targets.overheadAt1).toFixed(1)}% (target ≤ 10%)`,
+  );
+  await writeResults("serve", {
+    preset,
+    maxNewTokens: MAX_NEW_TOKENS,
+    inProcess,
+    distributed,
+    bestInProcess,
+    targets,
+  });
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
