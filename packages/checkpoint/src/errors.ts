@@ -13,6 +13,7 @@ export type CheckpointErrorCode =
   | "shape_mismatch"
   | "config_field"
   | "unsupported_format"
+  | "unsafe_pickle"
   | "tokenizer";
 
 export class CheckpointError extends Error {

@@ -1,5 +1,7 @@
 export { CheckpointError, type CheckpointErrorCode } from "./errors";
-export { SafetensorsFile, type TensorInfo } from "./safetensors";
+export { SafetensorsFile } from "./safetensors";
+export { TorchFile } from "./torch-file";
+export type { TensorInfo, TensorShard } from "./tensor-file";
 export { TensorStore } from "./tensor-store";
 export { ConfigReader } from "./config-fields";
 export {

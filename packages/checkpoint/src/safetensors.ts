@@ -1,24 +1,12 @@
 /**
  * One .safetensors file: an 8-byte little-endian header length, a JSON header naming each
- * tensor's dtype, shape and byte range, then the data. Tensors are read one at a time, or in
- * chunks, with positional reads; a shard is never held in memory whole.
+ * tensor's dtype, shape and byte range, then the data; TensorFile reads the ranges.
  */
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { type DType, DTYPE_BYTES, numel, shapeString } from "@pixellm/tensor";
 import { CheckpointError } from "./errors";
-
-export interface TensorInfo {
-  readonly name: string;
-  readonly dtype: DType;
-  readonly shape: readonly number[];
-  readonly byteLength: number;
-}
-
-interface StoredTensor extends TensorInfo {
-  /** Absolute offset of the first byte in the file. */
-  readonly offset: number;
-}
+import { type StoredTensor, TensorFile, openTensorFile } from "./tensor-file";
 
 const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
   F32: "float32",
@@ -33,81 +21,21 @@ const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
 /** Headers over this size are refused: real ones are a few hundred kilobytes. */
 const MAX_HEADER_BYTES = 100 * 2 ** 20;
 
-export class SafetensorsFile {
+export class SafetensorsFile extends TensorFile {
   private constructor(
-    readonly file: string,
-    private readonly handle: FileHandle,
-    private readonly tensors: ReadonlyMap<string, StoredTensor>,
+    file: string,
+    handle: FileHandle,
+    tensors: ReadonlyMap<string, StoredTensor>,
     readonly metadata: Readonly<Record<string, string>>,
-  ) {}
+  ) {
+    super(file, handle, tensors);
+  }
 
-  static async open(file: string): Promise<SafetensorsFile> {
-    let handle: FileHandle;
-    try {
-      handle = await open(file, "r");
-    } catch {
-      throw new CheckpointError("missing_file", `safetensors file not found: ${file}`);
-    }
-    try {
+  static open(file: string): Promise<SafetensorsFile> {
+    return openTensorFile(file, "safetensors", async (handle) => {
       const { tensors, metadata } = await readHeader(handle, file);
       return new SafetensorsFile(file, handle, tensors, metadata);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-  }
-
-  names(): string[] {
-    return [...this.tensors.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.tensors.has(name);
-  }
-
-  info(name: string): TensorInfo {
-    return this.stored(name);
-  }
-
-  async read(name: string): Promise<Uint8Array> {
-    const t = this.stored(name);
-    return this.readRange(t.offset, t.byteLength);
-  }
-
-  /** Yields the tensor's bytes in chunks of at most `chunkBytes` (a multiple of the element size). */
-  async *chunks(name: string, chunkBytes: number): AsyncGenerator<Uint8Array> {
-    const t = this.stored(name);
-    const element = DTYPE_BYTES[t.dtype];
-    const step = Math.max(element, chunkBytes - (chunkBytes % element));
-    for (let done = 0; done < t.byteLength; done += step) {
-      yield await this.readRange(t.offset + done, Math.min(step, t.byteLength - done));
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.handle.close();
-  }
-
-  private stored(name: string): StoredTensor {
-    const t = this.tensors.get(name);
-    if (!t) throw new CheckpointError("missing_tensor", `tensor ${name} is not in ${this.file}`);
-    return t;
-  }
-
-  private async readRange(offset: number, length: number): Promise<Uint8Array> {
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);
-      if (bytesRead === 0) {
-        throw new CheckpointError(
-          "truncated_shard",
-          `${this.file} ended while reading bytes ${offset}..${offset + length}`,
-        );
-      }
-      done += bytesRead;
-    }
-    return out;
+    });
   }
 }
 

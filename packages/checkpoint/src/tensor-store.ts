@@ -1,24 +1,40 @@
 /**
  * The tensors of one checkpoint directory, across its shards, addressed by official parameter
- * names. Layouts: `model.safetensors.index.json` + shards, or one `model.safetensors`.
+ * names. Layouts, tried in this order (Hugging Face prefers safetensors too):
+ * `model.safetensors.index.json` + shards, one `model.safetensors`,
+ * `pytorch_model.bin.index.json` + PyTorch pickle shards, one `pytorch_model.bin`.
  */
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { floatBytesToFloat32, isFloatDType, shapeString } from "@pixellm/tensor";
 import { CheckpointError } from "./errors";
 import { readJsonObject } from "./json-file";
-import { SafetensorsFile, type TensorInfo } from "./safetensors";
+import { SafetensorsFile } from "./safetensors";
+import type { TensorInfo, TensorShard } from "./tensor-file";
+import { TorchFile } from "./torch-file";
 
-const INDEX_FILE = "model.safetensors.index.json";
-const SINGLE_FILE = "model.safetensors";
+interface Layout {
+  readonly index: string;
+  readonly single: string;
+  readonly open: (file: string) => Promise<TensorShard>;
+}
+
+const LAYOUTS: readonly Layout[] = [
+  {
+    index: "model.safetensors.index.json",
+    single: "model.safetensors",
+    open: (f) => SafetensorsFile.open(f),
+  },
+  { index: "pytorch_model.bin.index.json", single: "pytorch_model.bin", open: (f) => TorchFile.open(f) },
+];
 
 export class TensorStore {
   constructor(
     /** For messages: "checkpoint", "vision tower". */
     readonly label: string,
     readonly dir: string,
-    private readonly shards: readonly SafetensorsFile[],
-    private readonly byName: ReadonlyMap<string, SafetensorsFile>,
+    private readonly shards: readonly TensorShard[],
+    private readonly byName: ReadonlyMap<string, TensorShard>,
   ) {}
 
   static async openDirectory(dir: string, label: string): Promise<TensorStore> {
@@ -28,20 +44,17 @@ export class TensorStore {
     } catch {
       throw new CheckpointError("missing_file", `${label} directory not found: ${dir}`);
     }
-    if (entries.includes(INDEX_FILE)) return openIndexed(dir, label);
-    if (entries.includes(SINGLE_FILE)) {
-      const shard = await SafetensorsFile.open(path.join(dir, SINGLE_FILE));
-      return new TensorStore(label, dir, [shard], new Map(shard.names().map((n) => [n, shard])));
+    for (const layout of LAYOUTS) {
+      if (entries.includes(layout.index)) return openIndexed(dir, label, layout);
+      if (entries.includes(layout.single)) {
+        const shard = await layout.open(path.join(dir, layout.single));
+        return new TensorStore(label, dir, [shard], new Map(shard.names().map((n) => [n, shard])));
+      }
     }
-    if (entries.some((e) => e.endsWith(".bin"))) {
-      throw new CheckpointError(
-        "unsupported_format",
-        `${label} ${dir} holds PyTorch pickle (.bin) shards; convert them to safetensors first: ` +
-          `python3 -c "from transformers import AutoModel as M; M.from_pretrained('${dir}').save_pretrained('${dir}-st', safe_serialization=True)" ` +
-          `or, per shard, torch.load + safetensors.torch.save_file`,
-      );
-    }
-    throw new CheckpointError("missing_file", `${label} ${dir} has neither ${INDEX_FILE} nor ${SINGLE_FILE}`);
+    throw new CheckpointError(
+      "missing_file",
+      `${label} ${dir} has none of ${LAYOUTS.flatMap((l) => [l.index, l.single]).join(", ")}`,
+    );
   }
 
   names(): string[] {
@@ -90,7 +103,7 @@ export class TensorStore {
     await Promise.all(this.shards.map((s) => s.close()));
   }
 
-  private shardOf(name: string): SafetensorsFile {
+  private shardOf(name: string): TensorShard {
     const shard = this.byName.get(name);
     if (!shard)
       throw new CheckpointError("missing_tensor", `${this.label} ${this.dir} has no tensor named ${name}`);
@@ -98,8 +111,8 @@ export class TensorStore {
   }
 }
 
-async function openIndexed(dir: string, label: string): Promise<TensorStore> {
-  const indexPath = path.join(dir, INDEX_FILE);
+async function openIndexed(dir: string, label: string, layout: Layout): Promise<TensorStore> {
+  const indexPath = path.join(dir, layout.index);
   const index = await readJsonObject(indexPath, `${label} index`);
   const weightMap = index.weight_map;
   if (typeof weightMap !== "object" || weightMap === null || Array.isArray(weightMap)) {
@@ -115,11 +128,11 @@ async function openIndexed(dir: string, label: string): Promise<TensorStore> {
     }
     shardNames.add(shard);
   }
-  const shards = new Map<string, SafetensorsFile>();
+  const shards = new Map<string, TensorShard>();
   try {
     for (const shard of shardNames) {
       try {
-        shards.set(shard, await SafetensorsFile.open(path.join(dir, shard)));
+        shards.set(shard, await layout.open(path.join(dir, shard)));
       } catch (error) {
         if (error instanceof CheckpointError && error.code === "missing_file") {
           throw new CheckpointError(
@@ -130,7 +143,7 @@ async function openIndexed(dir: string, label: string): Promise<TensorStore> {
         throw error;
       }
     }
-    const byName = new Map<string, SafetensorsFile>();
+    const byName = new Map<string, TensorShard>();
     for (const [name, shardName] of Object.entries(weightMap as Record<string, string>)) {
       const shard = shards.get(shardName)!;
       if (!shard.has(name)) {

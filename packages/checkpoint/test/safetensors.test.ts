@@ -165,14 +165,4 @@ describe("TensorStore over a sharded checkpoint", () => {
       /has no "weight_map" object/,
     );
   });
-
-  it("explains that PyTorch pickle shards need converting", async () => {
-    const dir = await tempDir();
-    await writeFile(path.join(dir, "pytorch_model-00001-of-00002.bin"), "pickle");
-    await expectCheckpointError(
-      TensorStore.openDirectory(dir, "checkpoint"),
-      "unsupported_format",
-      /PyTorch pickle \(\.bin\) shards; convert them to safetensors/,
-    );
-  });
 });

@@ -1,8 +1,11 @@
 /**
  * A typed client of `pixellm.v1.PixelLM`. Failures reject with the call's ServiceError, whose
- * `code` is the gRPC status (see protos/pixellm/v1/pixellm.proto for what each means).
+ * `code` is the gRPC status (see protos/pixellm/v1/pixellm.proto for what each means). Each call
+ * carries the caller's active OpenTelemetry trace context (W3C traceparent) when the caller has
+ * registered a propagator, so the gateway's spans join the caller's trace.
  */
 import * as grpc from "@grpc/grpc-js";
+import { context, propagation } from "@opentelemetry/api";
 import {
   type Job__Output,
   type PixelLMClient as GeneratedClient,
@@ -45,13 +48,13 @@ export class PixelLMClient {
   }
 
   segment(request: SegmentInput, options: CallOptions = {}): Promise<SegmentResponse__Output> {
-    return this.unary((cb, call) => this.client.Segment(request, this.metadata, call, cb), options);
+    return this.unary((cb, call) => this.client.Segment(request, this.callMetadata(), call, cb), options);
   }
 
   /** Text deltas, then each target's mask, then the whole response. */
   segmentStream(request: SegmentInput, options: CallOptions = {}): AsyncIterable<SegmentEvent__Output> {
     return this.stream(
-      this.client.SegmentStream(request, this.metadata, this.callOptions(options)),
+      this.client.SegmentStream(request, this.callMetadata(), this.callOptions(options)),
       options.signal,
     );
   }
@@ -65,27 +68,34 @@ export class PixelLMClient {
       idempotencyKey: options.idempotencyKey ?? "",
       deadlineUnixMs: options.deadlineUnixMs ?? 0,
     };
-    return this.unary((cb, call) => this.client.SubmitJob(message, this.metadata, call, cb), options);
+    return this.unary((cb, call) => this.client.SubmitJob(message, this.callMetadata(), call, cb), options);
   }
 
   getJob(jobId: string, options: CallOptions = {}): Promise<Job__Output> {
-    return this.unary((cb, call) => this.client.GetJob({ jobId }, this.metadata, call, cb), options);
+    return this.unary((cb, call) => this.client.GetJob({ jobId }, this.callMetadata(), call, cb), options);
   }
 
   cancelJob(jobId: string, options: CallOptions = {}): Promise<Job__Output> {
-    return this.unary((cb, call) => this.client.CancelJob({ jobId }, this.metadata, call, cb), options);
+    return this.unary((cb, call) => this.client.CancelJob({ jobId }, this.callMetadata(), call, cb), options);
   }
 
   /** Each state change of a job until it ends. */
   watchJob(jobId: string, options: CallOptions = {}): AsyncIterable<Job__Output> {
     return this.stream(
-      this.client.WatchJob({ jobId }, this.metadata, this.callOptions(options)),
+      this.client.WatchJob({ jobId }, this.callMetadata(), this.callOptions(options)),
       options.signal,
     );
   }
 
   close(): void {
     this.client.close();
+  }
+
+  /** The client's metadata plus the active trace context (a no-op without a registered propagator). */
+  private callMetadata(): grpc.Metadata {
+    const metadata = this.metadata.clone();
+    propagation.inject(context.active(), metadata, { set: (carrier, key, value) => carrier.set(key, value) });
+    return metadata;
   }
 
   private callOptions(options: CallOptions): grpc.CallOptions {

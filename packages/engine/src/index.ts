@@ -41,6 +41,7 @@ export {
   LlmScheduler,
   type SchedulerOptions,
   type SchedulerStats,
+  type SchedulerRun,
   type TokenIds,
 } from "./generation/scheduler";
 export { KvBatch, type KvShape, type KvRow, type LayerTensors } from "./generation/kv-batch";

@@ -1,7 +1,8 @@
 /**
  * A local distributed deployment: N replicas per stage and M gateways as processes on
- * loopback, sharing one Redis under a key prefix of their own. Stages start first (gateways
- * route to their addresses); everything is ready when each process reports SERVING.
+ * loopback, sharing one Redis under a key prefix of their own, each with its own /metrics port.
+ * Stages start first (gateways route to their addresses); everything is ready when each process
+ * reports SERVING.
  */
 import { type LogTarget, ManagedProcess, type Role } from "./managed-process";
 import { freePort } from "./free-port";
@@ -51,7 +52,7 @@ export class LocalDeployment {
           [stage.portVariable]: String(port),
           [`${stage.portVariable.replace("_PORT", "_HOST")}`]: "127.0.0.1",
         };
-        processes.push(new ManagedProcess(`${stage.short}-${i}`, stage.role, port, env, logs));
+        processes.push(new ManagedProcess(`${stage.short}-${i}`, stage.role, port, await freePort(), env, logs));
         addresses.push(`127.0.0.1:${port}`);
       }
       gatewayEnv[stage.addresses] = addresses.join(",");
@@ -63,6 +64,7 @@ export class LocalDeployment {
           `gateway-${i}`,
           "gateway",
           port,
+          await freePort(),
           {
             ...common,
             ...gatewayEnv,

@@ -33,12 +33,19 @@ export class ManagedProcess {
     readonly name: string,
     readonly role: Role,
     readonly port: number,
+    /** Port of its Prometheus /metrics endpoint. */
+    readonly metricsPort: number,
     private readonly env: Readonly<Record<string, string>>,
     private readonly logs: LogTarget,
   ) {}
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** Where its metrics are scraped. */
+  get metricsUrl(): string {
+    return `http://127.0.0.1:${this.metricsPort}/metrics`;
   }
 
   get pid(): number | undefined {
@@ -52,7 +59,7 @@ export class ManagedProcess {
   start(): void {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, ENTRY[this.role])], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, PIXELLM_METRICS_HOST: "127.0.0.1", PIXELLM_METRICS_PORT: String(this.metricsPort) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;

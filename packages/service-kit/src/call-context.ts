@@ -1,11 +1,14 @@
-/** What a handler needs from an incoming call: its absolute deadline and a cancellation signal. */
+/** What a handler needs from an incoming call: its absolute deadline, a cancellation signal and its trace. */
 import type * as grpc from "@grpc/grpc-js";
+import { type Context, context } from "@opentelemetry/api";
 
 export interface CallContext {
   /** Absolute deadline (ms since the epoch), when the client set one. */
   readonly deadline?: number;
   /** Aborts when the client cancels the call before its deadline. */
   readonly signal: AbortSignal;
+  /** The call's trace context (its server span), for the batch spans that link to it. */
+  readonly trace: Context;
 }
 
 /**
@@ -18,6 +21,7 @@ const DEADLINE_SLACK_MS = 100;
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
+/** Call inside the handler (the call's span is then the active one). */
 export function callContext(call: AnyCall): CallContext {
   const controller = new AbortController();
   const raw = call.getDeadline();
@@ -27,5 +31,5 @@ export function callContext(call: AnyCall): CallContext {
   call.on("cancelled", () => {
     if (deadline === undefined || Date.now() < deadline - DEADLINE_SLACK_MS) controller.abort();
   });
-  return { ...(deadline !== undefined ? { deadline } : {}), signal: controller.signal };
+  return { ...(deadline !== undefined ? { deadline } : {}), signal: controller.signal, trace: context.active() };
 }

@@ -84,7 +84,7 @@ export function oneOf<const V extends string>(base: Base & { values: readonly V[
     env: base.env,
     description: base.description,
     default: base.default,
-    accepts: base.values.join(" | "),
+    accepts: `one of ${base.values.join(", ")}`,
     parse: (raw) => {
       if (!(base.values as readonly string[]).includes(raw))
         throw new Error("not one of the accepted values");
@@ -96,7 +96,7 @@ export function oneOf<const V extends string>(base: Base & { values: readonly V[
 export function flag(base: Base & { default: boolean }): Setting<boolean> {
   return {
     ...base,
-    accepts: "true | false",
+    accepts: "true or false",
     parse: (raw) => {
       if (raw === "true" || raw === "1") return true;
       if (raw === "false" || raw === "0") return false;

@@ -5,6 +5,7 @@
  * whose deadline passed or whose signal aborted leave before they cost any compute. Each item
  * gets its own outcome: a neighbour's failure is never its own.
  */
+import type { Context } from "@opentelemetry/api";
 import { EngineError } from "@pixellm/pipeline";
 
 export interface BatcherOptions {
@@ -18,6 +19,15 @@ export interface ItemContext {
   /** Absolute deadline, ms since the epoch. */
   readonly deadline?: number;
   readonly signal?: AbortSignal;
+  /** The request's trace context, handed back in `onBatch` (batch spans link to it). */
+  readonly trace?: Context;
+}
+
+/** One executed batch as `onBatch` sees it (times in ms since the epoch). */
+export interface BatchRun {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly items: readonly { readonly enqueuedAt: number; readonly trace?: Context }[];
 }
 
 /** Runs one batch: one result or Error per item, in order. */
@@ -63,8 +73,8 @@ export class DynamicBatcher<I, R> {
   constructor(
     readonly options: BatcherOptions,
     private readonly execute: BatchExecutor<I, R>,
-    /** Called with each batch's size and run time, for metrics. */
-    private readonly onBatch?: (size: number, millis: number, queueWaitsMs: readonly number[]) => void,
+    /** Called after each batch has run, for metrics and spans. */
+    private readonly onBatch?: (batch: BatchRun) => void,
   ) {}
 
   submit(item: I, context: ItemContext = {}): Promise<R> {
@@ -166,11 +176,14 @@ export class DynamicBatcher<I, R> {
     } catch (error) {
       outcomes = batch.map(() => (error instanceof Error ? error : new Error(String(error))));
     }
-    this.onBatch?.(
-      batch.length,
-      Date.now() - started,
-      batch.map((p) => started - p.enqueuedAt),
-    );
+    this.onBatch?.({
+      startedAt: started,
+      endedAt: Date.now(),
+      items: batch.map((p) => ({
+        enqueuedAt: p.enqueuedAt,
+        ...(p.context.trace ? { trace: p.context.trace } : {}),
+      })),
+    });
     batch.forEach((pending, i) => {
       const outcome =
         outcomes[i] ?? new EngineError("internal", "the stage returned no result for this item");

@@ -1,3 +1,5 @@
+import "./telemetry/log-correlation";
+
 export {
   loadConfig,
   describeConfig,
@@ -25,6 +27,7 @@ export {
   type BatcherStats,
   type BatchExecutor,
   type ItemContext,
+  type BatchRun,
 } from "./dynamic-batcher";
 export { ServiceHost, LIVENESS, type ServiceBinding, type HostOptions } from "./service-host";
 export { callContext, type CallContext } from "./call-context";
@@ -42,3 +45,18 @@ export { unaryHandler, serverStreamHandler } from "./handlers";
 export { unaryCall, checkHealth, listServices, type HealthStatus, type ProbeOptions } from "./client-calls";
 export { logProviderFallback, type ProviderFallback } from "./provider-fallback";
 export { stageInfo, type StageLimits, type StageCounters } from "./stage-info";
+export { TELEMETRY_SETTINGS, telemetrySettings, telemetryConfig, type TelemetryConfig } from "./telemetry/settings";
+export { METRICS, type MetricSpec, type MetricKey, type ServiceRole, type InstrumentKind } from "./telemetry/catalog";
+export { instruments, observe, type Instruments, type Observation } from "./telemetry/instruments";
+export {
+  tracer,
+  contextFromMetadata,
+  metadataWithContext,
+  traceCarrier,
+  contextFromCarrier,
+} from "./telemetry/context";
+export { startServerCall, tracedCall, statusName, type ServerCallTelemetry } from "./telemetry/rpc-telemetry";
+export { recordBatch, type ExecutedBatch, type BatchItem, type BatchPhase } from "./telemetry/batch-telemetry";
+export { stageTelemetry, recordModelLoad, type StageTelemetry } from "./telemetry/stage-telemetry";
+export { shutdownTelemetry } from "./telemetry/lifecycle";
+export type { SpanRecord } from "./telemetry/file-span-exporter";

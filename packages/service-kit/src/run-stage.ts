@@ -8,6 +8,8 @@ import { serviceError } from "@pixellm/api";
 import { ConfigError } from "./config";
 import { type LogLevel, type Logger, createLogger } from "./logger";
 import { ServiceHost } from "./service-host";
+import { shutdownTelemetry } from "./telemetry/lifecycle";
+import { recordModelLoad } from "./telemetry/stage-telemetry";
 
 export interface LoadedStage {
   readonly implementation: grpc.UntypedServiceImplementation;
@@ -15,6 +17,8 @@ export interface LoadedStage {
   readonly drain: () => Promise<void>;
   /** Releases model sessions after draining. */
   readonly close: () => Promise<void>;
+  /** Part of the load spent on the warm-up request (0 without one). */
+  readonly warmUpMs: number;
 }
 
 export interface StageProcess {
@@ -74,7 +78,9 @@ export async function startStage(stage: StageProcess, hooks: StartHooks = {}): P
     throw error;
   });
   loadedHandlers.implementation = loaded.implementation;
-  logger.info("model loaded and warm", { loadMs: Math.round(performance.now() - started) });
+  const loadMs = performance.now() - started;
+  recordModelLoad(stage.service, loadMs - loaded.warmUpMs, loaded.warmUpMs);
+  logger.info("model loaded and warm", { loadMs: Math.round(loadMs), warmUpMs: Math.round(loaded.warmUpMs) });
   host.setReady(true);
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -88,8 +94,8 @@ export async function runStageMain(build: () => StageProcess): Promise<void> {
 }
 
 /**
- * `main` of any service: start it, drain and exit 0 on SIGTERM/SIGINT; a configuration error
- * exits 2 with its message, a failed start exits 1 with its reason.
+ * `main` of any service: start it, drain, flush telemetry and exit 0 on SIGTERM/SIGINT; a
+ * configuration error exits 2 with its message, a failed start exits 1 with its reason.
  */
 export async function runServiceMain(
   start: () => Promise<{ readonly logger: Logger; stop(): Promise<void> }>,
@@ -106,7 +112,10 @@ export async function runServiceMain(
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       running.logger.info("draining", { signal });
-      void running.stop().then(() => process.exit(0));
+      void running
+        .stop()
+        .then(shutdownTelemetry)
+        .then(() => process.exit(0));
     });
   }
 }

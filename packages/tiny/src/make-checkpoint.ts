@@ -25,6 +25,11 @@ export interface MakeCheckpointOptions {
   readonly dtype?: DtypePolicy;
   /** Override the preset: plant the answer (short, ends with </s>) or not (answers run long). */
   readonly plantAnswer?: boolean;
+  /**
+   * Zero the LM-head row of </s>, so greedy decoding practically never ends before
+   * max_new_tokens (random logits put some other token above 0): fixed-length workloads.
+   */
+  readonly neverEos?: boolean;
 }
 
 export interface GeneratedCheckpoint {
@@ -68,6 +73,10 @@ export async function makeCheckpoint(options: MakeCheckpointOptions): Promise<Ge
     const embed = sampleParameter(specs.get(pixellmNames.embedTokens)!, seed);
     const lmHead = sampleParameter(specs.get(pixellmNames.lmHead)!, seed);
     plantChain(embed, lmHead, config.hidden_size, [promptIds[promptIds.length - 1]!, ...plantedAnswer]);
+    overrides.set(pixellmNames.lmHead, lmHead);
+  } else if (options.neverEos) {
+    const lmHead = sampleParameter(pixellmParameters(config).find((s) => s.name === pixellmNames.lmHead)!, seed);
+    lmHead.fill(0, config.eos_token_id * config.hidden_size, (config.eos_token_id + 1) * config.hidden_size);
     overrides.set(pixellmNames.lmHead, lmHead);
   }
   const written = await writeGeneratedWeights({

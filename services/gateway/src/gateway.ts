@@ -11,6 +11,8 @@ import { type Logger, ServiceHost, createLogger } from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { Admission } from "./admission";
 import type { GatewayConfig } from "./config";
+import { observeGateway } from "./gateway-metrics";
+import { JobTelemetry } from "./job-telemetry";
 import { JobSubmitter } from "./jobs";
 import { Orchestrator } from "./orchestrator";
 import { BullJobQueue } from "./queue/bull-job-queue";
@@ -53,9 +55,10 @@ export async function startGateway(
         logger,
         workerName: `gateway-${hostname()}-${process.pid}`,
       });
-  const stages = embedded
-    ? await loadInProcessStages(config, bundle, logger)
-    : await GrpcStageClients.connect(config, bundle.manifest, logger);
+  const remote = embedded ? undefined : await GrpcStageClients.connect(config, bundle.manifest, logger);
+  const stages = remote ?? (await loadInProcessStages(config, bundle, logger));
+  const telemetry = new JobTelemetry(embedded ? "memory" : "bullmq");
+  const stopObserving = observeGateway(queue, remote && (() => remote.replicas()));
   const orchestrator = new Orchestrator({
     stages,
     blobs,
@@ -65,11 +68,12 @@ export async function startGateway(
     tokenizer,
     checkpointTtlSeconds: config.checkpointTtlSeconds,
     logger,
+    telemetry,
   });
   queue.work(orchestrator.process, config.workerConcurrency);
   const handlers = gatewayHandlers({
     admission: new Admission(config, bundle.manifest, tokenizer),
-    submitter: new JobSubmitter(queue, blobs, keys, config),
+    submitter: new JobSubmitter(queue, blobs, keys, config, telemetry),
     queue,
     tokenizer,
     apiKeys: config.apiKeys,
@@ -96,6 +100,10 @@ export async function startGateway(
       (stopping ??= host
         .shutdown(() => queue.close(config.shutdownGraceMs), config.shutdownGraceMs)
         .then(() => stages.close())
-        .then(() => redis?.disconnect())),
+        .then(() => {
+          stopObserving();
+          telemetry.close();
+          redis?.disconnect();
+        })),
   };
 }

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { EngineError } from "@pixellm/pipeline";
 import type { AdmittedRequest } from "./admission";
 import type { JobData } from "./job-types";
+import type { JobTelemetry } from "./job-telemetry";
 import type { JobQueue, JobView } from "./queue/job-queue";
 import type { RedisKeys } from "./redis-keys";
 import type { BlobStore } from "./store/blob-store";
@@ -14,7 +15,6 @@ import { storeAdmittedImage } from "./admitted-image";
 export interface SubmitOptions {
   readonly deadline: number;
   readonly idempotencyKey?: string;
-  readonly trace?: Readonly<Record<string, string>>;
 }
 
 export class JobSubmitter {
@@ -29,24 +29,26 @@ export class JobSubmitter {
     private readonly blobs: BlobStore,
     private readonly keys: RedisKeys,
     private readonly limits: { readonly maxQueued: number; readonly resultTtlSeconds: number },
+    private readonly telemetry: JobTelemetry,
   ) {}
 
-  async submit(
+  /** Submits in the job's PRODUCER span: the job carries its trace context through the queue. */
+  submit(request: AdmittedRequest, options: SubmitOptions): Promise<{ view: JobView; created: boolean }> {
+    const id = options.idempotencyKey ? idempotentJobId(options.idempotencyKey) : randomUUID();
+    return this.telemetry.publish(id, (trace) => this.enqueue(id, request, options, trace));
+  }
+
+  private async enqueue(
+    id: string,
     request: AdmittedRequest,
     options: SubmitOptions,
+    trace: Readonly<Record<string, string>>,
   ): Promise<{ view: JobView; created: boolean }> {
-    const id = options.idempotencyKey ? idempotentJobId(options.idempotencyKey) : randomUUID();
     if (options.idempotencyKey) {
       const existing = await this.queue.get(id);
       if (existing) return { view: existing, created: false };
     }
-    const { queued } = await this.queue.counts();
-    if (queued >= this.limits.maxQueued) {
-      throw new EngineError(
-        "resource_exhausted",
-        `the queue is full (${queued} jobs waiting, limit ${this.limits.maxQueued}); retry later`,
-      );
-    }
+    await this.checkRoom();
     // The image outlives every job that can still run: its deadline, bounded by the result TTL.
     const ttl = Math.max(60, Math.ceil((options.deadline - Date.now()) / 1000) + 60);
     await storeAdmittedImage(
@@ -67,20 +69,25 @@ export class JobSubmitter {
       ...(request.sampling ? { sampling: request.sampling } : {}),
       deadline: options.deadline,
       createdAt: Date.now(),
-      ...(options.trace ? { trace: options.trace } : {}),
+      ...(Object.keys(trace).length > 0 ? { trace } : {}),
     };
     const added = this.admission.then(async () => {
-      const { queued } = await this.queue.counts();
-      if (queued >= this.limits.maxQueued) {
-        throw new EngineError(
-          "resource_exhausted",
-          `the queue is full (${queued} jobs waiting, limit ${this.limits.maxQueued}); retry later`,
-        );
-      }
+      await this.checkRoom();
       return this.queue.add(data, { id, priority: request.priority });
     });
     this.admission = added.catch(() => undefined);
     return added;
+  }
+
+  /** RESOURCE_EXHAUSTED (counted as shed) when the queue holds its limit. */
+  private async checkRoom(): Promise<void> {
+    const { queued } = await this.queue.counts();
+    if (queued < this.limits.maxQueued) return;
+    this.telemetry.countShed();
+    throw new EngineError(
+      "resource_exhausted",
+      `the queue is full (${queued} jobs waiting, limit ${this.limits.maxQueued}); retry later`,
+    );
   }
 }
 

@@ -3,7 +3,7 @@
  * is checkpointed under a content hash (bundle digest + the stage's inputs) with a TTL, so a
  * retried or recovered job resumes from its last finished stage, and a follow-up question about
  * the same image reuses its vision features. The job's absolute deadline and its cancellation
- * signal go with every stage call.
+ * signal go with every stage call. Each execution runs in the job's trace (job-telemetry.ts).
  */
 import { createHash } from "node:crypto";
 import { status } from "@grpc/grpc-js";
@@ -14,6 +14,7 @@ import { formatAnswer } from "@pixellm/pipeline";
 import type { Logger } from "@pixellm/service-kit";
 import { makeTensor } from "@pixellm/tensor";
 import { type LlamaTokenizer, decodeChatOutput } from "@pixellm/tokenizer";
+import type { JobTelemetry } from "./job-telemetry";
 import type { JobData, JobEvent, JobResult } from "./job-types";
 import { type ProcessContext, JobFailureError } from "./queue/job-queue";
 import type { RedisKeys } from "./redis-keys";
@@ -35,6 +36,7 @@ export interface OrchestratorDeps {
   readonly tokenizer: LlamaTokenizer;
   readonly checkpointTtlSeconds: number;
   readonly logger: Logger;
+  readonly telemetry: JobTelemetry;
 }
 
 export class Orchestrator {
@@ -44,14 +46,16 @@ export class Orchestrator {
     this.codebookTokens = codebookTokenNames(deps.manifest.config);
   }
 
-  readonly process = async (data: JobData, job: ProcessContext): Promise<JobResult> => {
+  readonly process = (data: JobData, job: ProcessContext): Promise<JobResult> =>
+    this.deps.telemetry.execution(data, job, () => this.run(data, job));
+
+  private async run(data: JobData, job: ProcessContext): Promise<JobResult> {
     const started = Date.now();
     const context: StageCallContext = {
       requestId: data.requestId,
       deadline: data.deadline,
       signal: job.signal,
     };
-    const log = this.deps.logger.child({ jobId: job.jobId, requestId: data.requestId, attempt: job.attempt });
     try {
       this.checkLive(context);
       const image = await loadAdmittedImage(this.deps.blobs, this.deps.keys, data.imageHash);
@@ -94,7 +98,8 @@ export class Orchestrator {
       });
       for (const target of targets) await job.report({ kind: "target", index: target.index, target });
       const done = Date.now();
-      log.info("job done", {
+      // Job id, request id and trace come from the execution's log context.
+      this.deps.logger.info("job done", {
         targets: targets.length,
         tokens: generated.outputIds.length,
         ms: done - started,
@@ -117,9 +122,9 @@ export class Orchestrator {
         },
       };
     } catch (error) {
-      throw this.failure(error, context, log);
+      throw this.failure(error, context);
     }
-  };
+  }
 
   private async vision(
     data: JobData,
@@ -207,7 +212,7 @@ export class Orchestrator {
       });
   }
 
-  private failure(error: unknown, context: StageCallContext, log: Logger): JobFailureError {
+  private failure(error: unknown, context: StageCallContext): JobFailureError {
     if (error instanceof JobFailureError) return error;
     if (context.signal.aborted)
       return new JobFailureError({
@@ -221,7 +226,7 @@ export class Orchestrator {
       message,
       retryable: isRetryable(code),
     };
-    log.warn("job stage failed", { code: failure.code, retryable: failure.retryable, reason: message });
+    this.deps.logger.warn("job stage failed", { code: failure.code, retryable: failure.retryable, reason: message });
     return new JobFailureError(failure);
   }
 

@@ -5,6 +5,7 @@
  * client that goes away cancels its job.
  */
 import * as grpc from "@grpc/grpc-js";
+import { trace } from "@opentelemetry/api";
 import {
   type CancelJobRequest__Output,
   type GetJobRequest__Output,
@@ -58,6 +59,7 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
     const admitted = await deps.admission.admit(call.request);
     const deadline = context.deadline ?? Date.now() + deps.defaultTimeoutMs;
     const { view } = await deps.submitter.submit(admitted, { deadline });
+    trace.getActiveSpan()?.setAttribute("pixellm.job_id", view.id);
     context.signal.addEventListener("abort", () => void deps.queue.cancel(view.id), { once: true });
     return { view, signal: context.signal };
   };
@@ -107,8 +109,9 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
         deadline,
         ...(key ? { idempotencyKey: key } : {}),
       });
+      trace.getActiveSpan()?.setAttribute("pixellm.job_id", view.id);
       deps.logger.info(created ? "job submitted" : "job resubmitted with its idempotency key", {
-        jobId: view.id,
+        job_id: view.id,
       });
       return jobMessage(view);
     }),

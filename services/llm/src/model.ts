@@ -16,6 +16,8 @@ export interface LlmModel {
   readonly runner: LlmRunner;
   readonly tokens: TokenIds;
   readonly provider: ExecutionProvider;
+  /** Time the warm-up generation took (0 without one). */
+  readonly warmUpMs: number;
   close(): Promise<void>;
 }
 
@@ -28,12 +30,14 @@ export async function loadLlmModel(config: LlmConfig, logger: Logger): Promise<L
   });
   const runner = new LlmRunner(embed, llm, modelDims(bundle.manifest));
   const tokens: TokenIds = { eos: bundle.manifest.tokens.eos, seg: bundle.manifest.tokens.seg };
+  const warmUpStarted = performance.now();
   if (config.warmUp) await warmUp(runner, tokens, bundle.manifest.tokens.bos, config.kvBudgetTokens);
   return {
     bundle,
     runner,
     tokens,
     provider: llm.provider,
+    warmUpMs: performance.now() - warmUpStarted,
     close: async () => {
       await Promise.all([embed.release(), llm.release()]);
     },

@@ -5,35 +5,46 @@ import type { LlmScheduler } from "@pixellm/engine";
 import { EngineError } from "@pixellm/pipeline";
 import { callContext, serverStreamHandler, stageInfo, unaryHandler } from "@pixellm/service-kit";
 import type { LlmConfig } from "./config";
+import type { GenerationTelemetry } from "./generation-telemetry";
 import { stageCounters, toGenerationDone, toGenerationRequest } from "./messages";
 import type { LlmModel } from "./model";
+
+/** Admission's own counter: the scheduler's queue has no bound, this service's does. */
+export interface Admission {
+  rejected: number;
+}
 
 export function llmHandlers(
   model: LlmModel,
   scheduler: LlmScheduler,
   config: LlmConfig,
+  admission: Admission,
+  telemetry: GenerationTelemetry,
 ): grpc.UntypedServiceImplementation {
   const dims = model.runner.dims;
-  let rejected = 0;
   return {
     Generate: serverStreamHandler<GenerateRequest__Output, GenerateResponse>(async (call) => {
-      // The scheduler's admission queue has no bound of its own.
+      const arrivedAt = performance.now();
       if (scheduler.stats().waiting >= config.maxQueue) {
-        rejected++;
+        admission.rejected++;
         throw new EngineError(
           "resource_exhausted",
           `the generation queue is full (${config.maxQueue} waiting); retry later`,
         );
       }
-      const request = toGenerationRequest(call.request, dims, callContext(call), (token) => {
+      const context = callContext(call);
+      const observeToken = telemetry.tokens(arrivedAt);
+      const request = toGenerationRequest(call.request, dims, context, (token) => {
+        observeToken(token);
         if (!call.cancelled) call.write({ tokens: { ids: [token] } });
       });
+      telemetry.track(request, context.trace);
       const result = await scheduler.submit(request);
       call.write({ done: toGenerationDone(result, dims.hidden) });
     }),
     Info: unaryHandler<InfoRequest__Output, StageInfo>(() =>
       Promise.resolve(
-        stageInfo("llm", model.bundle, model.provider, stageCounters(scheduler.stats(), rejected), {
+        stageInfo("llm", model.bundle, model.provider, stageCounters(scheduler.stats(), admission.rejected), {
           maxBatchSize: config.maxBatchSize,
           kvBudgetTokens: config.kvBudgetTokens,
         }),

@@ -3,8 +3,10 @@ import { services } from "@pixellm/api";
 import { LlmScheduler } from "@pixellm/engine";
 import type { StageProcess } from "@pixellm/service-kit";
 import type { LlmConfig } from "./config";
+import { GenerationTelemetry } from "./generation-telemetry";
+import { stageCounters } from "./messages";
 import { loadLlmModel } from "./model";
-import { llmHandlers } from "./server";
+import { type Admission, llmHandlers } from "./server";
 
 export function llmStage(config: LlmConfig): StageProcess {
   return {
@@ -18,15 +20,31 @@ export function llmStage(config: LlmConfig): StageProcess {
     logLevel: config.logLevel,
     load: async (logger) => {
       const model = await loadLlmModel(config, logger);
-      const scheduler = new LlmScheduler(model.runner, model.tokens, {
-        maxBatchSize: config.maxBatchSize,
-        kvBudgetTokens: config.kvBudgetTokens,
-        maxPrefillRows: config.maxPrefillRows,
-      });
+      const telemetry = new GenerationTelemetry(new Set(model.tokens.seg));
+      const scheduler = new LlmScheduler(
+        model.runner,
+        model.tokens,
+        {
+          maxBatchSize: config.maxBatchSize,
+          kvBudgetTokens: config.kvBudgetTokens,
+          maxPrefillRows: config.maxPrefillRows,
+        },
+        telemetry.onRun,
+      );
+      const admission: Admission = { rejected: 0 };
+      telemetry.observe(
+        () => stageCounters(scheduler.stats(), admission.rejected),
+        () => scheduler.stats(),
+        config.kvBudgetTokens,
+      );
       return {
-        implementation: llmHandlers(model, scheduler, config),
+        implementation: llmHandlers(model, scheduler, config, admission, telemetry),
         drain: () => scheduler.drain(),
-        close: () => model.close(),
+        close: () => {
+          telemetry.close();
+          return model.close();
+        },
+        warmUpMs: model.warmUpMs,
       };
     },
   };

@@ -8,6 +8,8 @@ export interface DecoderModel {
   readonly bundle: LoadedBundle;
   readonly stage: DecoderStage;
   readonly provider: ExecutionProvider;
+  /** Time the warm-up request took (0 without one). */
+  readonly warmUpMs: number;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function loadDecoderModel(config: DecoderConfig, logger: Logger): P
     onFallback: logProviderFallback(logger),
   });
   const stage = new DecoderStage(decoder, bundle.manifest);
+  const warmUpStarted = performance.now();
   if (config.warmUp) {
     // One whole codebook group, so the graph runs (an item without targets skips it).
     const { config: model, geometry, preprocessing } = bundle.manifest;
@@ -34,5 +37,11 @@ export async function loadDecoderModel(config: DecoderConfig, logger: Logger): P
     ]);
     if (outcome instanceof Error) throw outcome;
   }
-  return { bundle, stage, provider: decoder.provider, close: () => decoder.release() };
+  return {
+    bundle,
+    stage,
+    provider: decoder.provider,
+    warmUpMs: performance.now() - warmUpStarted,
+    close: () => decoder.release(),
+  };
 }

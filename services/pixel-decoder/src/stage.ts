@@ -1,7 +1,7 @@
 /** The PixelDecoder stage process: model, batcher and handlers wired together. */
 import { services } from "@pixellm/api";
 import type { DecodeInput, DecodeOutput } from "@pixellm/engine";
-import { DynamicBatcher, type StageProcess } from "@pixellm/service-kit";
+import { DynamicBatcher, type StageProcess, stageTelemetry } from "@pixellm/service-kit";
 import type { DecoderConfig } from "./config";
 import { loadDecoderModel } from "./model";
 import { decoderHandlers } from "./server";
@@ -18,14 +18,20 @@ export function decoderStage(config: DecoderConfig): StageProcess {
     logLevel: config.logLevel,
     load: async (logger) => {
       const model = await loadDecoderModel(config, logger);
+      const telemetry = stageTelemetry("pixel-decoder", () => batcher.stats());
       const batcher = new DynamicBatcher<DecodeInput, DecodeOutput>(
         { maxBatchSize: config.maxBatchSize, maxDelayMs: config.maxBatchDelayMs, maxQueue: config.maxQueue },
         (items) => model.stage.decode(items),
+        telemetry.onBatch,
       );
       return {
         implementation: decoderHandlers(model, batcher, config),
         drain: () => batcher.drain(),
-        close: () => model.close(),
+        close: () => {
+          telemetry.close();
+          return model.close();
+        },
+        warmUpMs: model.warmUpMs,
       };
     },
   };

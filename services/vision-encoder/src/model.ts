@@ -8,6 +8,8 @@ export interface VisionModel {
   readonly bundle: LoadedBundle;
   readonly stage: VisionStage;
   readonly provider: ExecutionProvider;
+  /** Time the warm-up request took (0 without one). */
+  readonly warmUpMs: number;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function loadVisionModel(config: VisionConfig, logger: Logger): Pro
     onFallback: logProviderFallback(logger),
   });
   const stage = new VisionStage(vision, bundle.manifest);
+  const warmUpStarted = performance.now();
   if (config.warmUp) {
     const size = bundle.manifest.preprocessing.imageSize;
     const [outcome] = await stage.encode([
@@ -26,5 +29,11 @@ export async function loadVisionModel(config: VisionConfig, logger: Logger): Pro
     ]);
     if (outcome instanceof Error) throw outcome;
   }
-  return { bundle, stage, provider: vision.provider, close: () => vision.release() };
+  return {
+    bundle,
+    stage,
+    provider: vision.provider,
+    warmUpMs: performance.now() - warmUpStarted,
+    close: () => vision.release(),
+  };
 }

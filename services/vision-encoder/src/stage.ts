@@ -1,6 +1,6 @@
 /** The VisionEncoder stage process: model, batcher and handlers wired together. */
 import { services } from "@pixellm/api";
-import { DynamicBatcher, type StageProcess } from "@pixellm/service-kit";
+import { DynamicBatcher, type StageProcess, stageTelemetry } from "@pixellm/service-kit";
 import type { VisionInput, VisionOutput } from "@pixellm/engine";
 import type { VisionConfig } from "./config";
 import { loadVisionModel } from "./model";
@@ -18,14 +18,20 @@ export function visionStage(config: VisionConfig): StageProcess {
     logLevel: config.logLevel,
     load: async (logger) => {
       const model = await loadVisionModel(config, logger);
+      const telemetry = stageTelemetry("vision-encoder", () => batcher.stats());
       const batcher = new DynamicBatcher<VisionInput, VisionOutput>(
         { maxBatchSize: config.maxBatchSize, maxDelayMs: config.maxBatchDelayMs, maxQueue: config.maxQueue },
         (items) => model.stage.encode(items),
+        telemetry.onBatch,
       );
       return {
         implementation: visionHandlers(model, batcher, config),
         drain: () => batcher.drain(),
-        close: () => model.close(),
+        close: () => {
+          telemetry.close();
+          return model.close();
+        },
+        warmUpMs: model.warmUpMs,
       };
     },
   };

@@ -7,6 +7,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { PixelLMClient } from "@pixellm/client";
 import { type RunningGateway, gatewayConfig, startGateway } from "@pixellm/gateway";
+import { shutdownTelemetry } from "@pixellm/service-kit";
+import { startTelemetry } from "@pixellm/service-kit/telemetry";
 import { defaultBundle } from "../default-bundle";
 import { parseNumber } from "../flags";
 import { writeSegmentOutputs } from "../segment-output";
@@ -38,6 +40,8 @@ export async function serveCommand(args: string[]): Promise<void> {
     options: { model: { type: "string" }, port: { type: "string" } },
     strict: true,
   });
+  // Traces and /metrics as a deployed gateway has them (PIXELLM_TRACES_EXPORTER, PIXELLM_METRICS_PORT).
+  startTelemetry("gateway");
   const gateway = await embedded(
     values.model,
     parseNumber("--port", values.port, { min: 0, max: 65535, integer: true, fallback: 7100 }),
@@ -49,6 +53,7 @@ export async function serveCommand(args: string[]): Promise<void> {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
   });
   await gateway.stop();
+  await shutdownTelemetry();
 }
 
 export async function demoCommand(args: string[]): Promise<void> {

@@ -36,7 +36,8 @@ export async function upCommand(args: string[]): Promise<void> {
     gateways: parseNumber("--gateways", values.gateways, { min: 1, max: 16, integer: true, fallback: 1 }),
     logs: values["log-dir"] ? { kind: "directory", dir: values["log-dir"] } : { kind: "console" },
   });
-  for (const p of deployment.processes) console.log(`${p.name.padEnd(12)} ${p.address}  pid ${p.pid}`);
+  for (const p of deployment.processes)
+    console.log(`${p.name.padEnd(12)} ${p.address}  pid ${p.pid}  ${p.metricsUrl}`);
   console.log(
     `ready: pnpm pixellm client segment --address ${deployment.gatewayAddresses[0]} --image examples/shapes.png --query "Segment the ball."`,
   );

@@ -46,6 +46,18 @@ export interface SchedulerStats {
   readonly kvTokens: number;
 }
 
+/**
+ * One graph run of the scheduler, reported after it ran (metrics, and batch spans that link to
+ * the requests' traces). Times are ms since the epoch.
+ */
+export interface SchedulerRun {
+  readonly phase: "prefill" | "decode";
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** The run's rows; a prefill row also says when its request was submitted (its queue wait). */
+  readonly rows: readonly { readonly request: GenerationRequest; readonly enqueuedAt?: number }[];
+}
+
 interface Sequence {
   readonly id: number;
   readonly request: GenerationRequest;
@@ -90,6 +102,8 @@ export class LlmScheduler {
     private readonly runner: SequenceModel,
     private readonly tokens: TokenIds,
     private readonly options: SchedulerOptions,
+    /** Told about each prefill run and decode step once it has run. */
+    private readonly onRun?: (run: SchedulerRun) => void,
   ) {
     this.batch = new KvBatch(runner.dims.kv);
     this.segIds = new Set(tokens.seg);
@@ -243,6 +257,12 @@ export class LlmScheduler {
     const out = await this.runner.prefill(rows, this.batch.emptyTensors(rows.length));
     this.counters.prefillRuns++;
     this.counters.prefillRows += rows.length;
+    this.onRun?.({
+      phase: "prefill",
+      startedAt: started,
+      endedAt: Date.now(),
+      rows: prefilled.map((seq) => ({ request: seq.request, enqueuedAt: seq.enqueuedAt })),
+    });
     const joining: KvRow[] = [];
     const joiningRows: number[] = [];
     prefilled.forEach((seq, r) => {
@@ -280,6 +300,7 @@ export class LlmScheduler {
     if (this.batch.size === 0) return;
     const ids = this.batch.rowIds;
     const sequences = ids.map((id) => this.running.get(id)!);
+    const started = Date.now();
     const out = await this.runner.step(
       this.batch,
       sequences.map((s) => s.outputIds[s.outputIds.length - 1]!),
@@ -287,6 +308,12 @@ export class LlmScheduler {
     this.batch.advance(out.present);
     this.counters.decodeSteps++;
     this.counters.decodeRows += ids.length;
+    this.onRun?.({
+      phase: "decode",
+      startedAt: started,
+      endedAt: Date.now(),
+      rows: sequences.map((seq) => ({ request: seq.request })),
+    });
     const done = new Set<number>();
     const V = this.runner.dims.vocab;
     sequences.forEach((seq, r) => {

@@ -88,7 +88,13 @@ export class BullJobQueue implements JobQueue {
 
   async counts(): Promise<QueueCounts> {
     const c = await this.queue.getJobCounts("wait", "prioritized", "delayed", "active");
-    return { queued: (c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), running: c.active ?? 0 };
+    const states = {
+      waiting: c.wait ?? 0,
+      prioritized: c.prioritized ?? 0,
+      delayed: c.delayed ?? 0,
+      active: c.active ?? 0,
+    };
+    return { queued: states.waiting + states.prioritized + states.delayed, running: states.active, states };
   }
 
   async get(id: string): Promise<JobView | undefined> {

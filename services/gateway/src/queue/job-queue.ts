@@ -51,10 +51,14 @@ export interface AddOptions {
   readonly priority: number;
 }
 
+/** BullMQ's job states as `pixellm_queue_jobs` reports them. */
+export type QueueState = "waiting" | "prioritized" | "delayed" | "active";
+
 export interface QueueCounts {
   /** waiting + prioritized + delayed (retries waiting for their backoff) */
   readonly queued: number;
   readonly running: number;
+  readonly states: Readonly<Record<QueueState, number>>;
 }
 
 export interface JobQueue {

@@ -70,8 +70,10 @@ export class MemoryJobQueue implements JobQueue {
     return Promise.resolve({ view: job.view, created: true });
   }
 
+  /** As BullMQ counts them: every job has a priority, so waiting jobs are "prioritized". */
   counts(): Promise<QueueCounts> {
-    return Promise.resolve({ queued: this.waiting.length + this.delayed, running: this.running });
+    const states = { waiting: 0, prioritized: this.waiting.length, delayed: this.delayed, active: this.running };
+    return Promise.resolve({ queued: this.waiting.length + this.delayed, running: this.running, states });
   }
 
   get(id: string): Promise<JobView | undefined> {

@@ -1,4 +1,7 @@
-/** The stages as remote gRPC services, one replica pool each. */
+/**
+ * The stages as remote gRPC services, one replica pool each. Each call attempt runs in a client
+ * span whose context travels to the stage in the call's metadata (W3C traceparent).
+ */
 import * as grpc from "@grpc/grpc-js";
 import {
   type DecodeResponse__Output,
@@ -15,7 +18,7 @@ import {
 import type { BundleManifest } from "@pixellm/bundle";
 import type { FinishReason } from "@pixellm/engine";
 import type { RgbImage } from "@pixellm/image";
-import type { Logger } from "@pixellm/service-kit";
+import { type Logger, tracedCall } from "@pixellm/service-kit";
 import { makeTensor } from "@pixellm/tensor";
 import type { GatewayConfig } from "../config";
 import { ReplicaPool } from "./replica-pool";
@@ -35,6 +38,10 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
   FINISH_REASON_MAX_CONTEXT: "max_context",
   FINISH_REASON_TEACHER_FORCED: "teacher_forced",
 };
+
+const ENCODE = "/pixellm.v1.VisionEncoder/Encode";
+const GENERATE = "/pixellm.v1.LLMGenerator/Generate";
+const DECODE = "/pixellm.v1.PixelDecoder/Decode";
 
 export class GrpcStageClients implements StageClients {
   private constructor(
@@ -103,9 +110,13 @@ export class GrpcStageClients implements StageClients {
     return clients;
   }
 
-  /** Replica routing state, for Info-style introspection and tests. */
+  /** Replica routing state per stage service (metrics, introspection). */
   replicas() {
-    return { vision: this.vision.snapshot(), llm: this.llm.snapshot(), decoder: this.decoder.snapshot() };
+    return {
+      "vision-encoder": this.vision.snapshot(),
+      llm: this.llm.snapshot(),
+      "pixel-decoder": this.decoder.snapshot(),
+    };
   }
 
   encode(image: RgbImage, context: StageCallContext): Promise<VisionResult> {
@@ -118,10 +129,12 @@ export class GrpcStageClients implements StageClients {
       resized: { height: image.height, width: image.width },
     };
     return this.vision.call(
-      (client) =>
-        unary<EncodeResponse__Output>(
-          (done) => client.Encode(request, { deadline: context.deadline }, done),
-          context.signal,
+      (client, address) =>
+        tracedCall(ENCODE, attributes(context, address), (metadata) =>
+          unary<EncodeResponse__Output>(
+            (done) => client.Encode(request, metadata, { deadline: context.deadline }, done),
+            context.signal,
+          ),
         ).then((r) => ({
           imageEmbeds: decodeTensor("image_embeds", r.imageEmbeds, { dtype: "float32", shape: [tokens, H] })
             .data,
@@ -159,49 +172,69 @@ export class GrpcStageClients implements StageClients {
           }
         : {}),
     };
-    // A retry on another replica regenerates from the start: deltas already passed on are skipped.
-    let delivered = 0;
+    // Shared by the attempts: a retry on another replica regenerates from the start.
+    const delivered = { count: 0 };
     return this.llm.call(
-      (client) =>
-        new Promise<GenerationOutcome>((resolve, reject) => {
-          const call = client.Generate(request, { deadline: context.deadline });
-          const abort = () => call.cancel();
-          context.signal.addEventListener("abort", abort, { once: true });
-          let seen = 0;
-          let done: GenerationDone__Output | null = null;
-          call.on("data", (message: GenerateResponse__Output) => {
-            if (message.tokens) {
-              const fresh = message.tokens.ids.slice(Math.max(0, delivered - seen));
-              seen += message.tokens.ids.length;
-              if (fresh.length > 0) {
-                delivered += fresh.length;
-                onTokens(fresh);
-              }
-            }
-            if (message.done) done = message.done;
-          });
-          call.on("error", (error) => {
-            context.signal.removeEventListener("abort", abort);
-            reject(error);
-          });
-          call.on("end", () => {
-            context.signal.removeEventListener("abort", abort);
-            if (!done) return reject(new Error("the llm stream ended without a result"));
-            const count = Number(done.codebookHidden?.shape[0] ?? 0);
-            resolve({
-              outputIds: done.outputIds.map(Number),
-              finishReason: FINISH_REASONS[done.finishReason] ?? "eos",
-              codebookHidden: decodeTensor("codebook_hidden", done.codebookHidden, {
-                dtype: "float32",
-                shape: [count, H],
-              }).data,
-              codebookCount: count,
-              firstTokenMs: done.firstTokenMs,
-            });
-          });
-        }),
+      (client, address) =>
+        tracedCall(GENERATE, attributes(context, address), (metadata) =>
+          this.streamGeneration(
+            client.Generate(request, metadata, { deadline: context.deadline }),
+            context,
+            delivered,
+            onTokens,
+          ),
+        ),
       context,
     );
+  }
+
+  /**
+   * Passes a Generate stream's token deltas on and resolves with its final message; deltas an
+   * earlier attempt already passed on (`delivered`) are skipped.
+   */
+  private streamGeneration(
+    call: grpc.ClientReadableStream<GenerateResponse__Output>,
+    context: StageCallContext,
+    delivered: { count: number },
+    onTokens: (ids: readonly number[]) => void,
+  ): Promise<GenerationOutcome> {
+    const H = this.manifest.config.hidden_size;
+    return new Promise<GenerationOutcome>((resolve, reject) => {
+      const abort = () => call.cancel();
+      context.signal.addEventListener("abort", abort, { once: true });
+      let seen = 0;
+      let done: GenerationDone__Output | null = null;
+      call.on("data", (message: GenerateResponse__Output) => {
+        if (message.tokens) {
+          const fresh = message.tokens.ids.slice(Math.max(0, delivered.count - seen));
+          seen += message.tokens.ids.length;
+          if (fresh.length > 0) {
+            delivered.count += fresh.length;
+            onTokens(fresh);
+          }
+        }
+        if (message.done) done = message.done;
+      });
+      call.on("error", (error) => {
+        context.signal.removeEventListener("abort", abort);
+        reject(error);
+      });
+      call.on("end", () => {
+        context.signal.removeEventListener("abort", abort);
+        if (!done) return reject(new Error("the llm stream ended without a result"));
+        const count = Number(done.codebookHidden?.shape[0] ?? 0);
+        resolve({
+          outputIds: done.outputIds.map(Number),
+          finishReason: FINISH_REASONS[done.finishReason] ?? "eos",
+          codebookHidden: decodeTensor("codebook_hidden", done.codebookHidden, {
+            dtype: "float32",
+            shape: [count, H],
+          }).data,
+          codebookCount: count,
+          firstTokenMs: done.firstTokenMs,
+        });
+      });
+    });
   }
 
   decode(input: DecodeInput, context: StageCallContext): Promise<DecodeOutcome> {
@@ -219,10 +252,12 @@ export class GrpcStageClients implements StageClients {
       original: { height: input.original[0], width: input.original[1] },
     };
     return this.decoder.call(
-      (client) =>
-        unary<DecodeResponse__Output>(
-          (done) => client.Decode(request, { deadline: context.deadline }, done),
-          context.signal,
+      (client, address) =>
+        tracedCall(DECODE, attributes(context, address), (metadata) =>
+          unary<DecodeResponse__Output>(
+            (done) => client.Decode(request, metadata, { deadline: context.deadline }, done),
+            context.signal,
+          ),
         ).then((r) => ({
           dropped: r.dropped,
           targets: r.masks.map((m) => ({
@@ -242,6 +277,11 @@ export class GrpcStageClients implements StageClients {
     this.decoder.close();
     return Promise.resolve();
   }
+}
+
+/** Span attributes of a stage call attempt. */
+function attributes(context: StageCallContext, address: string) {
+  return { "pixellm.request_id": context.requestId, "server.address": address };
 }
 
 /** A unary call as a promise, cancelled when `signal` aborts. */

@@ -1,17 +1,21 @@
 /**
  * The embedded mode's stages: the engine's stage objects in this process (dynamic batching for
  * vision and decoding, continuous batching for generation), behind the same interface as the
- * remote replicas. The engine — and with it onnxruntime — is imported only here.
+ * remote replicas. The engine — and with it onnxruntime — is imported only here. The stages
+ * report the same batch metrics and spans as the stage services (from this process).
  */
+import { type Context, context as activeContext } from "@opentelemetry/api";
 import type { LoadedBundle } from "@pixellm/bundle";
 import type {
   DecodeInput as EngineDecodeInput,
   DecodeOutput,
+  GenerationRequest,
+  SchedulerRun,
   VisionInput,
   VisionOutput,
 } from "@pixellm/engine";
 import { normalizeForClip, type RgbImage } from "@pixellm/image";
-import { DynamicBatcher, type Logger } from "@pixellm/service-kit";
+import { DynamicBatcher, type Logger, recordBatch, stageTelemetry } from "@pixellm/service-kit";
 import type { GatewayConfig } from "../config";
 import type {
   DecodeInput,
@@ -41,36 +45,52 @@ export async function loadInProcessStages(
   const { manifest } = bundle;
   const vision = new engine.VisionStage(sessions.vision, manifest);
   const decoder = new engine.DecoderStage(sessions.decoder, manifest);
+  const traces = new WeakMap<GenerationRequest, Context>();
+  const onRun = (run: SchedulerRun) =>
+    recordBatch({
+      stage: "llm",
+      ...run,
+      items: run.rows.map((row) => ({ enqueuedAt: row.enqueuedAt, trace: traces.get(row.request) })),
+    });
   const scheduler = new engine.LlmScheduler(
     new engine.LlmRunner(sessions.embed, sessions.llm, engine.modelDims(manifest)),
     { eos: manifest.tokens.eos, seg: manifest.tokens.seg },
     engine.DEFAULT_SCHEDULER,
+    onRun,
   );
   const batching = { maxBatchSize: 8, maxDelayMs: 5, maxQueue: 256 };
-  const visionBatcher = new DynamicBatcher<VisionInput, VisionOutput>(batching, (items) =>
-    vision.encode(items),
+  const visionTelemetry = stageTelemetry("vision-encoder", () => visionBatcher.stats());
+  const visionBatcher = new DynamicBatcher<VisionInput, VisionOutput>(
+    batching,
+    (items) => vision.encode(items),
+    visionTelemetry.onBatch,
   );
-  const decoderBatcher = new DynamicBatcher<EngineDecodeInput, DecodeOutput>(batching, (items) =>
-    decoder.decode(items),
+  const decoderTelemetry = stageTelemetry("pixel-decoder", () => decoderBatcher.stats());
+  const decoderBatcher = new DynamicBatcher<EngineDecodeInput, DecodeOutput>(
+    batching,
+    (items) => decoder.decode(items),
+    decoderTelemetry.onBatch,
   );
   const size = manifest.preprocessing.imageSize;
   const clients: StageClients = {
     encode: (image: RgbImage, context: StageCallContext): Promise<VisionResult> =>
       visionBatcher.submit(
         { pixelValues: normalizeForClip(image, size), resized: [image.height, image.width] },
-        context,
+        { ...context, trace: activeContext.active() },
       ),
     generate: async (
       input: GenerationInput,
       context: StageCallContext,
       onTokens: (ids: readonly number[]) => void,
     ): Promise<GenerationOutcome> => {
-      const out = await scheduler.submit({
+      const request: GenerationRequest = {
         ...input,
         deadline: context.deadline,
         signal: context.signal,
         onToken: (token) => onTokens([token]),
-      });
+      };
+      traces.set(request, activeContext.active());
+      const out = await scheduler.submit(request);
       return {
         outputIds: out.outputIds,
         finishReason: out.finishReason,
@@ -80,11 +100,13 @@ export async function loadInProcessStages(
       };
     },
     decode: async (input: DecodeInput, context: StageCallContext): Promise<DecodeOutcome> => {
-      const out = await decoderBatcher.submit(input, context);
+      const out = await decoderBatcher.submit(input, { ...context, trace: activeContext.active() });
       return { dropped: out.dropped, targets: out.targets };
     },
     close: async () => {
       await Promise.all([visionBatcher.drain(), scheduler.drain(), decoderBatcher.drain()]);
+      visionTelemetry.close();
+      decoderTelemetry.close();
       await Promise.all(Object.values(sessions).map((s) => s.release()));
     },
   };

@@ -62,8 +62,8 @@ export class ReplicaPool<C extends grpc.Client> {
     }));
   }
 
-  /** Runs `call` on a replica, moving to another one after UNAVAILABLE. */
-  async call<T>(run: (client: C) => Promise<T>, context: StageCallContext): Promise<T> {
+  /** Runs `call` on a replica (given its client and address), moving to another one after UNAVAILABLE. */
+  async call<T>(run: (client: C, address: string) => Promise<T>, context: StageCallContext): Promise<T> {
     const tried = new Set<string>();
     let lastError: unknown;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
@@ -78,7 +78,7 @@ export class ReplicaPool<C extends grpc.Client> {
       tried.add(replica.address);
       replica.outstanding++;
       try {
-        return await run(replica.client);
+        return await run(replica.client, replica.address);
       } catch (error) {
         lastError = error;
         const { code } = statusOf(error);

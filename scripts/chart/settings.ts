@@ -1,0 +1,124 @@
+/**
+ * The services' configuration tables as the chart sees them: which variables the chart sets
+ * itself (from other values: ports, the bundle path, Redis, the stage addresses…) and which a
+ * user tunes through `<component>.config` (the ConfigMap). The tables are the source of truth:
+ * the values schema, the README and values.yaml's defaults are all checked against them.
+ */
+import { GATEWAY_SETTINGS } from "@pixellm/gateway";
+import { LLM_SETTINGS } from "@pixellm/llm";
+import { DECODER_SETTINGS } from "@pixellm/pixel-decoder";
+import type { ConfigTable, Setting } from "@pixellm/service-kit";
+import { VISION_SETTINGS } from "@pixellm/vision-encoder";
+
+export type ComponentKey = "gateway" | "visionEncoder" | "llm" | "pixelDecoder";
+
+export interface ChartComponent {
+  readonly key: ComponentKey;
+  /** Object-name suffix and container name. */
+  readonly name: string;
+  readonly table: ConfigTable;
+  /** Variables the chart sets, each with the values it comes from. */
+  readonly owned: Readonly<Record<string, string>>;
+}
+
+/** Variables set from the same values in every service. */
+const COMMON_OWNED = {
+  PIXELLM_BUNDLE: "model.mountPath + model.path",
+  PIXELLM_BUNDLE_VERIFY: "model.verify",
+  PIXELLM_LOG_LEVEL: "logLevel",
+  PIXELLM_SHUTDOWN_GRACE_MS: "<component>.shutdownGraceSeconds × 1000",
+  PIXELLM_METRICS_PORT: "metrics.port (when metrics.enabled)",
+};
+
+/**
+ * Set by the chart but not (yet) in a table: the metrics endpoint is being added to the
+ * services separately. Until then the variable is set and ignored.
+ */
+export const PENDING_SETTINGS: ReadonlySet<string> = new Set(["PIXELLM_METRICS_PORT"]);
+
+function stageOwned(prefix: string, addressHint: string): Record<string, string> {
+  return {
+    ...COMMON_OWNED,
+    [`${prefix}_HOST`]: '"0.0.0.0"',
+    [`${prefix}_PORT`]: `${addressHint}.port`,
+    PIXELLM_EXECUTION_PROVIDER: `${addressHint}.executionProvider`,
+  };
+}
+
+export const COMPONENTS: readonly ChartComponent[] = [
+  {
+    key: "gateway",
+    name: "gateway",
+    table: GATEWAY_SETTINGS,
+    owned: {
+      ...COMMON_OWNED,
+      GATEWAY_HOST: '"0.0.0.0"',
+      GATEWAY_PORT: "gateway.port",
+      GATEWAY_MODE: '"redis"',
+      REDIS_URL: "redis.url, redis.existingSecret or the bundled Redis",
+      PIXELLM_KEY_PREFIX: "redis.keyPrefix",
+      VISION_ADDRESSES: "dns:<fullname>-vision-encoder:<visionEncoder.port> (headless Service)",
+      LLM_ADDRESSES: "dns:<fullname>-llm:<llm.port> (headless Service)",
+      DECODER_ADDRESSES: "dns:<fullname>-pixel-decoder:<pixelDecoder.port> (headless Service)",
+      PIXELLM_API_KEYS: "apiKeys.keys (a Secret) or apiKeys.existingSecret",
+      // Embedded mode only; the chart always runs the gateway in redis mode.
+      PIXELLM_EXECUTION_PROVIDER: "not set (embedded mode only)",
+      PIXELLM_WARM_UP: "not set (embedded mode only)",
+    },
+  },
+  {
+    key: "visionEncoder",
+    name: "vision-encoder",
+    table: VISION_SETTINGS,
+    owned: stageOwned("VISION", "visionEncoder"),
+  },
+  { key: "llm", name: "llm", table: LLM_SETTINGS, owned: stageOwned("LLM", "llm") },
+  {
+    key: "pixelDecoder",
+    name: "pixel-decoder",
+    table: DECODER_SETTINGS,
+    owned: stageOwned("DECODER", "pixelDecoder"),
+  },
+];
+
+/** The settings a user tunes through `<component>.config`, in table order. */
+export function tunableSettings(component: ChartComponent): Setting<unknown>[] {
+  return Object.values(component.table).filter((s) => !(s.env in component.owned));
+}
+
+export type JsonSchema = { readonly [key: string]: unknown };
+
+/**
+ * The JSON schema of one setting, read from its `accepts` text. That text is produced by the
+ * setting constructors in @pixellm/service-kit in a fixed form (both the "a | b" and the
+ * "one of a, b" spellings are read); an unknown form throws, so a new kind of setting cannot
+ * slip into the chart unchecked.
+ */
+export function settingSchema(setting: Setting<unknown>): JsonSchema {
+  const description = setting.description;
+  const accepts = setting.accepts;
+  const integer = /^an integer(?: ≥ (-?\d+))?(?: ≤ (-?\d+))?$/.exec(accepts);
+  if (integer) {
+    return {
+      type: "integer",
+      description,
+      ...(integer[1] !== undefined ? { minimum: Number(integer[1]) } : {}),
+      ...(integer[2] !== undefined ? { maximum: Number(integer[2]) } : {}),
+    };
+  }
+  if (accepts === "true | false" || accepts === "true or false") return { type: "boolean", description };
+  if (accepts === "text") return { type: "string", description };
+  if (accepts === "a comma-separated list")
+    return { type: "string", description: `${description} (comma-separated)` };
+  const choices =
+    /^one of ([\w-]+(?:, [\w-]+)+)$/.exec(accepts)?.[1]?.split(", ") ??
+    (/^[\w-]+( \| [\w-]+)+$/.test(accepts) ? accepts.split(" | ") : undefined);
+  if (choices) return { type: "string", enum: choices, description };
+  throw new Error(
+    `${setting.env}: no JSON schema for settings that accept "${accepts}"; extend settingSchema`,
+  );
+}
+
+export function defaultOf(setting: Setting<unknown>): unknown {
+  return "default" in setting ? setting.default : undefined;
+}

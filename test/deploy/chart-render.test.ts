@@ -1,0 +1,183 @@
+/**
+ * helm/pixellm with its default values and every example: `helm lint --strict` passes, the
+ * rendered objects validate against the Kubernetes 1.31.0 API and the KEDA / prometheus-operator
+ * CRDs with unknown fields rejected, and the properties the design asks for hold in each.
+ */
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CHART_DIR, helm, renderChart } from "../../scripts/chart/render";
+import { validateObject, validateObjects } from "./support/k8s-schema";
+import { type K8sObject, findObject, ofKind, parseManifests } from "./support/manifests";
+import { type PodTemplate, onlyContainer, podTemplate } from "./support/rendered-wiring";
+
+const EXAMPLES = readdirSync(path.join(CHART_DIR, "examples"))
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => `helm/pixellm/examples/${f}`);
+const CASES = [
+  { name: "default values", files: [] as string[] },
+  ...EXAMPLES.map((f) => ({ name: f, files: [f] })),
+];
+
+const rendered = new Map<string, K8sObject[]>();
+
+beforeAll(async () => {
+  for (const c of CASES) rendered.set(c.name, parseManifests(await renderChart({ valuesFiles: c.files })));
+});
+
+describe.each(CASES)("helm/pixellm with $name", ({ name, files }) => {
+  const objects = () => rendered.get(name)!;
+
+  it("passes helm lint --strict", async () => {
+    const out = await helm(["lint", "--strict", CHART_DIR, ...files.flatMap((f) => ["--values", f])]);
+    expect(out).toContain("0 chart(s) failed");
+  });
+
+  it("renders objects that validate against the Kubernetes 1.31.0 API and the CRDs", () => {
+    expect(objects().length).toBeGreaterThan(15);
+    expect(validateObjects(objects())).toEqual([]);
+  });
+
+  it("runs every pod non-root, read-only, without capabilities, with seccomp and a /tmp emptyDir", () => {
+    for (const workload of [...ofKind(objects(), "Deployment"), ...ofKind(objects(), "StatefulSet")]) {
+      const pod: PodTemplate & {
+        spec: { securityContext: Record<string, unknown>; volumes: { name: string }[] };
+      } = podTemplate(workload) as never;
+      expect(pod.spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(pod.spec.volumes.map((v) => v.name)).toContain("tmp");
+      const containers = [
+        ...pod.spec.containers,
+        ...((pod.spec as { initContainers?: PodTemplate["spec"]["containers"] }).initContainers ?? []),
+      ];
+      for (const container of containers as unknown as { securityContext: Record<string, unknown> }[])
+        expect(container.securityContext).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+        });
+    }
+  });
+
+  it("gives each service a PodDisruptionBudget and each stage a headless Service", () => {
+    const deployments = ofKind(objects(), "Deployment");
+    expect(ofKind(objects(), "PodDisruptionBudget").map((p) => p.metadata.name)).toEqual(
+      deployments.map((d) => d.metadata.name),
+    );
+    for (const stage of deployments.filter((d) => !d.metadata.name.endsWith("-gateway"))) {
+      const service = findObject(objects(), "Service", stage.metadata.name) as K8sObject & {
+        spec: { clusterIP: string };
+      };
+      expect(service.spec.clusterIP).toBe("None");
+    }
+  });
+
+  it("lets each pod drain longer than its service's shutdown grace", () => {
+    for (const deployment of ofKind(objects(), "Deployment")) {
+      const template = podTemplate(deployment);
+      const graceMs = Number(
+        onlyContainer(deployment).env?.find((e) => e.name === "PIXELLM_SHUTDOWN_GRACE_MS")?.value,
+      );
+      expect(template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(graceMs);
+    }
+  });
+});
+
+describe("chart behaviour", () => {
+  it("gives GPU stages the CUDA image, the cuda provider and an nvidia.com/gpu limit", () => {
+    const objects = rendered.get("helm/pixellm/examples/gpu-7b.yaml")!;
+    for (const name of ["pixellm-vision-encoder", "pixellm-llm", "pixellm-pixel-decoder"]) {
+      const container = onlyContainer(findObject(objects, "Deployment", name)) as ReturnType<
+        typeof onlyContainer
+      > & {
+        image: string;
+        resources: { limits: Record<string, unknown> };
+      };
+      expect(container.image).toMatch(/:0\.1\.0-cuda$/);
+      expect(container.resources.limits["nvidia.com/gpu"]).toBe(1);
+      expect(container.env?.find((e) => e.name === "PIXELLM_EXECUTION_PROVIDER")?.value).toBe("cuda");
+    }
+    const gateway = onlyContainer(findObject(objects, "Deployment", "pixellm-gateway")) as { image?: string };
+    expect(gateway.image).toMatch(/:0\.1\.0$/);
+  });
+
+  it("scales the stages with KEDA on the gateway backlog and the stage's own queue depth", () => {
+    const objects = rendered.get("helm/pixellm/examples/keda.yaml")!;
+    const scaled = ofKind(objects, "ScaledObject") as (K8sObject & {
+      spec: { triggers: { metadata: { query: string } }[] };
+    })[];
+    expect(scaled.map((s) => s.metadata.name)).toEqual([
+      "pixellm-vision-encoder",
+      "pixellm-llm",
+      "pixellm-pixel-decoder",
+    ]);
+    for (const s of scaled) {
+      const [backlog, depth] = s.spec.triggers.map((t) => t.metadata.query);
+      expect(backlog).toContain('pixellm_queue_jobs{namespace="pixellm"');
+      expect(backlog).toContain('state=~"waiting|prioritized|delayed"');
+      expect(depth).toContain("pixellm_stage_queue_depth{");
+      // KEDA owns the replica count of a scaled Deployment.
+      expect(
+        (findObject(objects, "Deployment", s.metadata.name).spec as { replicas?: number }).replicas,
+      ).toBeUndefined();
+    }
+    expect(ofKind(objects, "ServiceMonitor")).toHaveLength(1);
+  });
+
+  it("renders an HPA with the queue-depth Pods metric when asked", async () => {
+    const objects = parseManifests(
+      await renderChart({
+        setJson: [
+          'llm.hpa={"enabled":true,"minReplicas":1,"maxReplicas":3,"targetCPUUtilizationPercentage":80,"queueDepthPerReplica":8}',
+        ],
+      }),
+    );
+    const hpa = findObject(objects, "HorizontalPodAutoscaler", "pixellm-llm");
+    expect(validateObject(hpa)).toEqual([]);
+    expect(JSON.stringify(hpa.spec)).toContain("pixellm_stage_queue_depth");
+  });
+
+  it("refuses HPA and KEDA on the same stage", async () => {
+    await expect(renderChart({ setJson: ["llm.hpa.enabled=true", "llm.keda.enabled=true"] })).rejects.toThrow(
+      /llm: hpa.enabled and keda.enabled are both true/,
+    );
+  });
+
+  it("keeps the bundled Redis non-evicting and persistent, reachable only from the gateway", () => {
+    const objects = rendered.get("helm/pixellm/examples/bundled-redis.yaml")!;
+    const redis = findObject(objects, "StatefulSet", "pixellm-redis") as K8sObject & {
+      spec: { volumeClaimTemplates: unknown[]; template: { spec: { containers: { args: string[] }[] } } };
+    };
+    expect(redis.spec.template.spec.containers[0]!.args.join(" ")).toContain("--maxmemory-policy noeviction");
+    expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
+    const gatewayEnv = onlyContainer(findObject(objects, "Deployment", "pixellm-gateway")).env!;
+    expect(gatewayEnv.find((e) => e.name === "REDIS_URL")?.value).toBe("redis://pixellm-redis:6379");
+    const policy = findObject(objects, "NetworkPolicy", "pixellm-redis").spec as {
+      ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[];
+    };
+    expect(
+      policy.ingress.map((rule) =>
+        rule.from.map((peer) => peer.podSelector.matchLabels["app.kubernetes.io/component"]),
+      ),
+    ).toEqual([["gateway"]]);
+  });
+
+  it("rejects objects with unknown fields (the validation is strict)", () => {
+    const deployment = structuredClone(
+      findObject(rendered.get("default values")!, "Deployment", "pixellm-llm"),
+    );
+    (podTemplate(deployment).spec.containers[0] as unknown as Record<string, unknown>).gpus = 1;
+    expect(validateObject(deployment)).toEqual([
+      'Deployment/pixellm-llm /spec/template/spec/containers/0: unknown field "gpus"',
+    ]);
+    const scaled = structuredClone(
+      ofKind(rendered.get("helm/pixellm/examples/keda.yaml")!, "ScaledObject")[0]!,
+    );
+    (scaled.spec as Record<string, unknown>).maxReplicas = 3;
+    expect(validateObject(scaled)).toEqual([
+      `ScaledObject/${scaled.metadata.name} /spec: unknown field "maxReplicas"`,
+    ]);
+  });
+});
