@@ -13,7 +13,11 @@ import { VISION_SETTINGS } from "@pixellm/vision-encoder";
 const target = path.join(import.meta.dirname, "../docs/configuration.md");
 const sections: [string, string, Parameters<typeof describeConfig>[0]][] = [
   ["gateway", "The public API, the job queue and the orchestration (`services/gateway`).", GATEWAY_SETTINGS],
-  ["vision-encoder", "CLIP + projectors + neck with dynamic batching (`services/vision-encoder`).", VISION_SETTINGS],
+  [
+    "vision-encoder",
+    "CLIP + projectors + neck with dynamic batching (`services/vision-encoder`).",
+    VISION_SETTINGS,
+  ],
   ["llm", "LLaMA generation with continuous batching (`services/llm`).", LLM_SETTINGS],
   ["pixel-decoder", "Mask decoding with dynamic batching (`services/pixel-decoder`).", DECODER_SETTINGS],
 ];

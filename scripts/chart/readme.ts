@@ -3,7 +3,7 @@
  * from the schema), then the environment the chart sets itself. Generated, so it cannot drift
  * from values.yaml or the schema.
  */
-import { COMPONENTS, type JsonSchema, PENDING_SETTINGS } from "./settings";
+import { COMPONENTS, type JsonSchema } from "./settings";
 
 interface Row {
   readonly path: string;
@@ -79,10 +79,7 @@ function valuesTable(schema: JsonSchema, values: unknown): string {
 
 function ownedTables(): string {
   return COMPONENTS.map((c) => {
-    const lines = Object.entries(c.owned).map(
-      ([env, from]) =>
-        `| \`${env}\` | ${cell(from)}${PENDING_SETTINGS.has(env) ? " (metrics: pending)" : ""} |`,
-    );
+    const lines = Object.entries(c.owned).map(([env, from]) => `| \`${env}\` | ${cell(from)} |`);
     return [`### ${c.name}`, "", "| variable | set from |", "| --- | --- |", ...lines].join("\n");
   }).join("\n\n");
 }

@@ -28,13 +28,9 @@ const COMMON_OWNED = {
   PIXELLM_LOG_LEVEL: "logLevel",
   PIXELLM_SHUTDOWN_GRACE_MS: "<component>.shutdownGraceSeconds × 1000",
   PIXELLM_METRICS_PORT: "metrics.port (when metrics.enabled)",
+  // Prometheus scrapes the pod's address: the endpoint must listen on every interface.
+  PIXELLM_METRICS_HOST: '"0.0.0.0" (when metrics.enabled)',
 };
-
-/**
- * Set by the chart but not (yet) in a table: the metrics endpoint is being added to the
- * services separately. Until then the variable is set and ignored.
- */
-export const PENDING_SETTINGS: ReadonlySet<string> = new Set(["PIXELLM_METRICS_PORT"]);
 
 function stageOwned(prefix: string, addressHint: string): Record<string, string> {
   return {

@@ -18,7 +18,8 @@ Written, under packages/checkpoint/test/fixtures/torch-bin/:
                                  offsets in zip64 extra fields, zip64 end records, a comment),
                                  which is how torch writes shards over 4 GB
 - deflated.bin                   the same entries compressed (torch never does; must be refused)
-- legacy.bin                     the pre-1.6 non-zip format (_use_new_zipfile_serialization=False)
+- legacy.bin                     the pre-1.6 non-zip format (_use_new_zipfile_serialization=False);
+                                 its storage keys are memory addresses, so only it differs per run
 - noncontiguous.bin              a transposed view saved with its strides
 - float64.bin                    a dtype the reader does not support
 - malicious.bin / malicious-protocol4.bin
@@ -161,7 +162,7 @@ def write_zip64(entries, path, comment=b"written by make-torch-bin-fixtures.py")
 def write_deflated(entries, path):
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for name, data in entries:
-            z.writestr(name, data)
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 def check_loads_same(path, state_dict):

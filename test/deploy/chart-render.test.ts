@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CHART_DIR, helm, renderChart } from "../../scripts/chart/render";
 import { validateObject, validateObjects } from "./support/k8s-schema";
 import { type K8sObject, findObject, ofKind, parseManifests } from "./support/manifests";
-import { type PodTemplate, onlyContainer, podTemplate } from "./support/rendered-wiring";
+import { onlyContainer, podTemplate } from "./support/rendered-wiring";
 
 const EXAMPLES = readdirSync(path.join(CHART_DIR, "examples"))
   .filter((f) => f.endsWith(".yaml"))
@@ -40,20 +40,14 @@ describe.each(CASES)("helm/pixellm with $name", ({ name, files }) => {
 
   it("runs every pod non-root, read-only, without capabilities, with seccomp and a /tmp emptyDir", () => {
     for (const workload of [...ofKind(objects(), "Deployment"), ...ofKind(objects(), "StatefulSet")]) {
-      const pod: PodTemplate & {
-        spec: { securityContext: Record<string, unknown>; volumes: { name: string }[] };
-      } = podTemplate(workload) as never;
+      const pod = podTemplate(workload);
       expect(pod.spec.securityContext).toMatchObject({
         runAsNonRoot: true,
         seccompProfile: { type: "RuntimeDefault" },
       });
-      expect(pod.spec.volumes.map((v) => v.name)).toContain("tmp");
-      const containers = [
-        ...pod.spec.containers,
-        ...((pod.spec as { initContainers?: PodTemplate["spec"]["containers"] }).initContainers ?? []),
-      ];
-      for (const container of containers as unknown as { securityContext: Record<string, unknown> }[])
-        expect(container.securityContext).toMatchObject({
+      expect(pod.spec.volumes?.map((v) => v.name)).toContain("tmp");
+      for (const container of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])])
+        expect(container.securityContext, `${workload.metadata.name}/${container.name}`).toMatchObject({
           readOnlyRootFilesystem: true,
           allowPrivilegeEscalation: false,
           capabilities: { drop: ["ALL"] },
@@ -89,17 +83,12 @@ describe("chart behaviour", () => {
   it("gives GPU stages the CUDA image, the cuda provider and an nvidia.com/gpu limit", () => {
     const objects = rendered.get("helm/pixellm/examples/gpu-7b.yaml")!;
     for (const name of ["pixellm-vision-encoder", "pixellm-llm", "pixellm-pixel-decoder"]) {
-      const container = onlyContainer(findObject(objects, "Deployment", name)) as ReturnType<
-        typeof onlyContainer
-      > & {
-        image: string;
-        resources: { limits: Record<string, unknown> };
-      };
+      const container = onlyContainer(findObject(objects, "Deployment", name));
       expect(container.image).toMatch(/:0\.1\.0-cuda$/);
-      expect(container.resources.limits["nvidia.com/gpu"]).toBe(1);
+      expect(container.resources?.limits?.["nvidia.com/gpu"]).toBe(1);
       expect(container.env?.find((e) => e.name === "PIXELLM_EXECUTION_PROVIDER")?.value).toBe("cuda");
     }
-    const gateway = onlyContainer(findObject(objects, "Deployment", "pixellm-gateway")) as { image?: string };
+    const gateway = onlyContainer(findObject(objects, "Deployment", "pixellm-gateway"));
     expect(gateway.image).toMatch(/:0\.1\.0$/);
   });
 

@@ -20,16 +20,23 @@ describe("bundle formats", () => {
     const inline = await makeTinyBundle({ seed: 4 });
     const external = await makeTinyBundle({ seed: 4, externalData: "always" });
     const manifest = (await loadBundle(external.bundleDir)).manifest;
-    expect(manifest.files.map((f) => f.path).filter((p) => p.endsWith(".onnx.data")).sort()).toEqual(["decoder.onnx.data", "embed.onnx.data", "llm.onnx.data", "vision.onnx.data"]);
+    expect(
+      manifest.files
+        .map((f) => f.path)
+        .filter((p) => p.endsWith(".onnx.data"))
+        .sort(),
+    ).toEqual(["decoder.onnx.data", "embed.onnx.data", "llm.onnx.data", "vision.onnx.data"]);
     const image = await shapesImage(320, 240);
-    const [a, b] = await Promise.all([inline, external].map(async (t) => {
-      const engine = await PixelLMEngine.load(t.bundleDir);
-      try {
-        return await engine.segment({ image, query: "Segment the ball." });
-      } finally {
-        await engine.close();
-      }
-    }));
+    const [a, b] = await Promise.all(
+      [inline, external].map(async (t) => {
+        const engine = await PixelLMEngine.load(t.bundleDir);
+        try {
+          return await engine.segment({ image, query: "Segment the ball." });
+        } finally {
+          await engine.close();
+        }
+      }),
+    );
     expect(b!.outputIds).toEqual(a!.outputIds);
     expect(maxAbsDiff(b!.tensors.codebookHidden, a!.tensors.codebookHidden)).toBe(0);
     expect(maxAbsDiff(b!.tensors.lowResLogits, a!.tensors.lowResLogits)).toBe(0);
@@ -46,7 +53,11 @@ describe("bundle formats", () => {
         // teacher forcing: both runs gather the same positions, whatever float16 does to argmax ties
         const promptIds = engine.promptIds("Segment the ball.");
         const seg = engine.bundle.manifest.tokens.seg;
-        return await engine.segment({ image, promptIds, answerIds: [...seg, engine.bundle.manifest.tokens.eos] });
+        return await engine.segment({
+          image,
+          promptIds,
+          answerIds: [...seg, engine.bundle.manifest.tokens.eos],
+        });
       } finally {
         await engine.close();
       }
@@ -70,7 +81,9 @@ describe("bundle formats", () => {
     await expect(loadBundle(tiny.bundleDir)).rejects.toThrow(/decoder\.onnx does not match its sha256/);
     await expect(loadBundle(tiny.bundleDir, "size")).resolves.toBeDefined(); // size-only check cannot see it
     await appendFile(decoder, "x");
-    await expect(loadBundle(tiny.bundleDir, "size")).rejects.toThrow(/decoder\.onnx has \d+ bytes; the manifest says \d+/);
+    await expect(loadBundle(tiny.bundleDir, "size")).rejects.toThrow(
+      /decoder\.onnx has \d+ bytes; the manifest says \d+/,
+    );
     await writeFile(path.join(tiny.bundleDir, "pixellm.json"), "{");
     await expect(loadBundle(tiny.bundleDir)).rejects.toThrow(BundleError);
   });

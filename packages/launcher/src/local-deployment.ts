@@ -52,7 +52,9 @@ export class LocalDeployment {
           [stage.portVariable]: String(port),
           [`${stage.portVariable.replace("_PORT", "_HOST")}`]: "127.0.0.1",
         };
-        processes.push(new ManagedProcess(`${stage.short}-${i}`, stage.role, port, await freePort(), env, logs));
+        processes.push(
+          new ManagedProcess(`${stage.short}-${i}`, stage.role, port, await freePort(), env, logs),
+        );
         addresses.push(`127.0.0.1:${port}`);
       }
       gatewayEnv[stage.addresses] = addresses.join(",");

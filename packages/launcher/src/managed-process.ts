@@ -59,7 +59,12 @@ export class ManagedProcess {
   start(): void {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, ENTRY[this.role])], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...this.env, PIXELLM_METRICS_HOST: "127.0.0.1", PIXELLM_METRICS_PORT: String(this.metricsPort) },
+      env: {
+        ...process.env,
+        ...this.env,
+        PIXELLM_METRICS_HOST: "127.0.0.1",
+        PIXELLM_METRICS_PORT: String(this.metricsPort),
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;

@@ -3,15 +3,25 @@ import * as grpc from "@grpc/grpc-js";
 import { type InfoRequest, type StageInfo__Output, services } from "@pixellm/api";
 import type { ManagedProcess } from "./managed-process";
 
-const STAGE_SERVICES = { "vision-encoder": "VisionEncoder", llm: "LLMGenerator", "pixel-decoder": "PixelDecoder" } as const;
+const STAGE_SERVICES = {
+  "vision-encoder": "VisionEncoder",
+  llm: "LLMGenerator",
+  "pixel-decoder": "PixelDecoder",
+} as const;
 
 type InfoClient = grpc.Client & {
-  Info(request: InfoRequest, callback: (error: grpc.ServiceError | null, response?: StageInfo__Output) => void): void;
+  Info(
+    request: InfoRequest,
+    callback: (error: grpc.ServiceError | null, response?: StageInfo__Output) => void,
+  ): void;
 };
 
 export function stageInfo(process: ManagedProcess): Promise<StageInfo__Output> {
   if (process.role === "gateway") return Promise.reject(new Error("a gateway has no stage Info"));
-  const Client = services()[STAGE_SERVICES[process.role]] as unknown as new (address: string, credentials: grpc.ChannelCredentials) => InfoClient;
+  const Client = services()[STAGE_SERVICES[process.role]] as unknown as new (
+    address: string,
+    credentials: grpc.ChannelCredentials,
+  ) => InfoClient;
   const client = new Client(process.address, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) =>
     client.Info({}, (error, response) => {

@@ -31,5 +31,9 @@ export function callContext(call: AnyCall): CallContext {
   call.on("cancelled", () => {
     if (deadline === undefined || Date.now() < deadline - DEADLINE_SLACK_MS) controller.abort();
   });
-  return { ...(deadline !== undefined ? { deadline } : {}), signal: controller.signal, trace: context.active() };
+  return {
+    ...(deadline !== undefined ? { deadline } : {}),
+    signal: controller.signal,
+    trace: context.active(),
+  };
 }

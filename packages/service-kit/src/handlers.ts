@@ -43,7 +43,11 @@ export function serverStreamHandler<Req, Res>(
 /** Runs `work` inside the call's span and log context; the span ends with the call's status. */
 async function traced<T>(call: AnyCall, work: () => Promise<T>): Promise<T> {
   const requestId = requestIdOf(call.request);
-  const rpc = startServerCall(call.getPath(), call.metadata, requestId ? { "pixellm.request_id": requestId } : {});
+  const rpc = startServerCall(
+    call.getPath(),
+    call.metadata,
+    requestId ? { "pixellm.request_id": requestId } : {},
+  );
   const fields: LogFields = requestId ? { request_id: requestId } : {};
   try {
     const result = await context.with(rpc.context, () => withLogContext(fields, work));

@@ -45,18 +45,12 @@ export { unaryHandler, serverStreamHandler } from "./handlers";
 export { unaryCall, checkHealth, listServices, type HealthStatus, type ProbeOptions } from "./client-calls";
 export { logProviderFallback, type ProviderFallback } from "./provider-fallback";
 export { stageInfo, type StageLimits, type StageCounters } from "./stage-info";
-export { TELEMETRY_SETTINGS, telemetrySettings, telemetryConfig, type TelemetryConfig } from "./telemetry/settings";
-export { METRICS, type MetricSpec, type MetricKey, type ServiceRole, type InstrumentKind } from "./telemetry/catalog";
-export { instruments, observe, type Instruments, type Observation } from "./telemetry/instruments";
-export {
-  tracer,
-  contextFromMetadata,
-  metadataWithContext,
-  traceCarrier,
-  contextFromCarrier,
-} from "./telemetry/context";
-export { startServerCall, tracedCall, statusName, type ServerCallTelemetry } from "./telemetry/rpc-telemetry";
-export { recordBatch, type ExecutedBatch, type BatchItem, type BatchPhase } from "./telemetry/batch-telemetry";
-export { stageTelemetry, recordModelLoad, type StageTelemetry } from "./telemetry/stage-telemetry";
+export { telemetrySettings } from "./telemetry/settings";
+export { METRICS } from "./telemetry/catalog";
+export { instruments, observe } from "./telemetry/instruments";
+export { tracer, metadataWithContext, traceCarrier, contextFromCarrier } from "./telemetry/context";
+export { startServerCall, tracedCall, statusName } from "./telemetry/rpc-telemetry";
+export { recordBatch } from "./telemetry/batch-telemetry";
+export { stageTelemetry } from "./telemetry/stage-telemetry";
 export { shutdownTelemetry } from "./telemetry/lifecycle";
 export type { SpanRecord } from "./telemetry/file-span-exporter";

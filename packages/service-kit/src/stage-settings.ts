@@ -3,6 +3,7 @@
  * table. Variables are prefixed by stage (VISION_, LLM_, DECODER_) where they differ per stage.
  */
 import { type ConfigTable, flag, int, oneOf, text } from "./config";
+import { telemetrySettings } from "./telemetry/settings";
 
 export function stageSettings(prefix: string, defaultPort: number) {
   return {
@@ -60,6 +61,8 @@ export function stageSettings(prefix: string, defaultPort: number) {
       default: true,
       description: "run one request before reporting SERVING",
     }),
+    // Read by the telemetry bootstrap (src/telemetry.ts); listed here so the table documents them.
+    ...telemetrySettings(),
   } satisfies ConfigTable;
 }
 

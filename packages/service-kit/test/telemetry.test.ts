@@ -7,18 +7,32 @@ import * as grpc from "@grpc/grpc-js";
 import { SpanKind, context, metrics, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from "@opentelemetry/sdk-metrics";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { EngineError } from "@pixellm/pipeline";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamicBatcher, metadataWithContext, stageTelemetry, startServerCall } from "../src/index";
 
 const spans = new InMemorySpanExporter();
 const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
+const reader = new PeriodicExportingMetricReader({
+  exporter: metricExporter,
+  exportIntervalMillis: 3_600_000,
+});
 
 beforeAll(() => {
-  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
+  );
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
@@ -27,7 +41,9 @@ beforeAll(() => {
 /** The data points of metric `name` at the last collection. */
 async function points(name: string) {
   const { resourceMetrics } = await reader.collect();
-  const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+  const metric = resourceMetrics.scopeMetrics
+    .flatMap((s) => s.metrics)
+    .find((m) => m.descriptor.name === name);
   return metric?.dataPoints ?? [];
 }
 
@@ -36,7 +52,8 @@ describe("batch telemetry", () => {
     const telemetry = stageTelemetry("test-stage", () => batcher.stats());
     const batcher = new DynamicBatcher<number, number>(
       { maxBatchSize: 3, maxDelayMs: 50, maxQueue: 8 },
-      (items) => Promise.resolve(items.map((x) => (x < 0 ? new EngineError("invalid_argument", "negative") : x * 2))),
+      (items) =>
+        Promise.resolve(items.map((x) => (x < 0 ? new EngineError("invalid_argument", "negative") : x * 2))),
       telemetry.onBatch,
     );
     const tracer = trace.getTracer("test");
@@ -60,18 +77,26 @@ describe("batch telemetry", () => {
     );
     for (const r of requests) {
       const wait = finished.filter(
-        (s) => s.name === "test-stage queue wait" && s.parentSpanContext?.spanId === r.span.spanContext().spanId,
+        (s) =>
+          s.name === "test-stage queue wait" && s.parentSpanContext?.spanId === r.span.spanContext().spanId,
       );
       expect(wait).toHaveLength(1);
       expect(wait[0]!.spanContext().traceId).toBe(r.span.spanContext().traceId);
     }
 
     const sizes = await points("pixellm_stage_batch_size");
-    const size = sizes.find((p) => p.attributes.stage === "test-stage")!.value as { count: number; sum: number };
+    const size = sizes.find((p) => p.attributes.stage === "test-stage")!.value as {
+      count: number;
+      sum: number;
+    };
     expect([size.count, size.sum]).toEqual([1, 3]);
-    const waits = (await points("pixellm_stage_queue_wait_seconds")).find((p) => p.attributes.stage === "test-stage")!;
+    const waits = (await points("pixellm_stage_queue_wait_seconds")).find(
+      (p) => p.attributes.stage === "test-stage",
+    )!;
     expect((waits.value as { count: number }).count).toBe(3);
-    const depth = (await points("pixellm_stage_queue_depth")).find((p) => p.attributes.stage === "test-stage")!;
+    const depth = (await points("pixellm_stage_queue_depth")).find(
+      (p) => p.attributes.stage === "test-stage",
+    )!;
     expect(depth.value).toBe(0);
     telemetry.close();
   });
@@ -90,6 +115,8 @@ describe("rpc telemetry", () => {
     expect(server.parentSpanContext?.spanId).toBe(caller.spanContext().spanId);
     expect(server.attributes["rpc.grpc.status_code"]).toBe(grpc.status.INVALID_ARGUMENT);
     const handled = await points("pixellm_rpc_server_handled_total");
-    expect(handled.find((p) => p.attributes.method === "/test.v1.Thing/Do")?.attributes.code).toBe("INVALID_ARGUMENT");
+    expect(handled.find((p) => p.attributes.method === "/test.v1.Thing/Do")?.attributes.code).toBe(
+      "INVALID_ARGUMENT",
+    );
   });
 });

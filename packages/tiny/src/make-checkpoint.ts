@@ -75,7 +75,10 @@ export async function makeCheckpoint(options: MakeCheckpointOptions): Promise<Ge
     plantChain(embed, lmHead, config.hidden_size, [promptIds[promptIds.length - 1]!, ...plantedAnswer]);
     overrides.set(pixellmNames.lmHead, lmHead);
   } else if (options.neverEos) {
-    const lmHead = sampleParameter(pixellmParameters(config).find((s) => s.name === pixellmNames.lmHead)!, seed);
+    const lmHead = sampleParameter(
+      pixellmParameters(config).find((s) => s.name === pixellmNames.lmHead)!,
+      seed,
+    );
     lmHead.fill(0, config.eos_token_id * config.hidden_size, (config.eos_token_id + 1) * config.hidden_size);
     overrides.set(pixellmNames.lmHead, lmHead);
   }

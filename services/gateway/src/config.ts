@@ -1,5 +1,14 @@
 /** Gateway settings (environment variables; see README "Configuration"). */
-import { type ConfigOf, flag, int, list, loadConfig, oneOf, text } from "@pixellm/service-kit";
+import {
+  type ConfigOf,
+  flag,
+  int,
+  list,
+  loadConfig,
+  oneOf,
+  telemetrySettings,
+  text,
+} from "@pixellm/service-kit";
 
 export const GATEWAY_SETTINGS = {
   host: text({ env: "GATEWAY_HOST", default: "0.0.0.0", description: "address to listen on" }),
@@ -180,6 +189,8 @@ export const GATEWAY_SETTINGS = {
     default: true,
     description: "embedded mode only: warm the in-process stages up before SERVING",
   }),
+  // Read by the telemetry bootstrap (src/telemetry.ts); listed here so the table documents them.
+  ...telemetrySettings(),
 };
 
 export type GatewayConfig = ConfigOf<typeof GATEWAY_SETTINGS>;

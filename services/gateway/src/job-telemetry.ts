@@ -49,7 +49,10 @@ export class JobTelemetry {
   publish<T>(jobId: string, enqueue: (trace: Readonly<Record<string, string>>) => Promise<T>): Promise<T> {
     return tracer().startActiveSpan(
       "jobs publish",
-      { kind: SpanKind.PRODUCER, attributes: { ...this.messaging("publish"), "messaging.message.id": jobId } },
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { ...this.messaging("publish"), "messaging.message.id": jobId },
+      },
       async (span) => {
         try {
           return await enqueue(traceCarrier());

@@ -226,7 +226,11 @@ export class Orchestrator {
       message,
       retryable: isRetryable(code),
     };
-    this.deps.logger.warn("job stage failed", { code: failure.code, retryable: failure.retryable, reason: message });
+    this.deps.logger.warn("job stage failed", {
+      code: failure.code,
+      retryable: failure.retryable,
+      reason: message,
+    });
     return new JobFailureError(failure);
   }
 

@@ -37,7 +37,10 @@ export class GenerationTelemetry {
       endedAt: run.endedAt,
       items: run.rows.map((row) => {
         const trace = this.traces.get(row.request);
-        return { ...(trace ? { trace } : {}), ...(row.enqueuedAt !== undefined ? { enqueuedAt: row.enqueuedAt } : {}) };
+        return {
+          ...(trace ? { trace } : {}),
+          ...(row.enqueuedAt !== undefined ? { enqueuedAt: row.enqueuedAt } : {}),
+        };
       }),
     });
 

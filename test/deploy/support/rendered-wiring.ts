@@ -21,6 +21,12 @@ export interface GrpcProbe {
 
 export interface Container {
   readonly name: string;
+  readonly image: string;
+  readonly resources?: {
+    readonly requests?: Record<string, unknown>;
+    readonly limits?: Record<string, unknown>;
+  };
+  readonly securityContext?: Record<string, unknown>;
   readonly command: readonly string[];
   readonly args?: readonly string[];
   readonly workingDir: string;
@@ -37,7 +43,10 @@ export interface PodTemplate {
   readonly metadata: { readonly labels: Readonly<Record<string, string>> };
   readonly spec: {
     readonly containers: readonly Container[];
+    readonly initContainers?: readonly Container[];
     readonly terminationGracePeriodSeconds: number;
+    readonly securityContext?: Record<string, unknown>;
+    readonly volumes?: readonly { readonly name: string }[];
   };
 }
 

@@ -42,7 +42,11 @@ export function recordBatch(batch: ExecutedBatch): void {
     links.push({ context: requestSpan });
     if (item.enqueuedAt !== undefined)
       tracer()
-        .startSpan(`${stage} queue wait`, { startTime: item.enqueuedAt, attributes: { "pixellm.stage": stage } }, item.trace)
+        .startSpan(
+          `${stage} queue wait`,
+          { startTime: item.enqueuedAt, attributes: { "pixellm.stage": stage } },
+          item.trace,
+        )
         .end(startedAt);
   }
   tracer()
@@ -50,7 +54,11 @@ export function recordBatch(batch: ExecutedBatch): void {
       root: true,
       startTime: startedAt,
       links,
-      attributes: { "pixellm.stage": stage, "pixellm.batch.phase": phase, "pixellm.batch.size": items.length },
+      attributes: {
+        "pixellm.stage": stage,
+        "pixellm.batch.phase": phase,
+        "pixellm.batch.size": items.length,
+      },
     })
     .end(endedAt);
 }

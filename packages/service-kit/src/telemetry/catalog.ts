@@ -7,7 +7,8 @@
 export type ServiceRole = "gateway" | "vision-encoder" | "llm" | "pixel-decoder";
 
 /** How the instrument is fed: synchronously where the event happens, or read at scrape time. */
-export type InstrumentKind = "counter" | "observableCounter" | "upDownCounter" | "gauge" | "observableGauge" | "histogram";
+export type InstrumentKind =
+  "counter" | "observableCounter" | "upDownCounter" | "gauge" | "observableGauge" | "histogram";
 
 export interface MetricSpec {
   /** The Prometheus name (counters end in _total, as the exporter requires). */
@@ -35,7 +36,7 @@ export const METRICS = {
     name: "pixellm_queue_jobs",
     instrument: "observableGauge",
     labels: ["state"],
-    help: "Jobs in the gateway's job queue by state (waiting | prioritized | delayed | active); every gateway reports the same shared queue",
+    help: "Jobs in the gateway's job queue by state (waiting, prioritized, delayed, active); every gateway reports the same shared queue",
     services: ["gateway"],
   },
   stageQueueDepth: {
@@ -121,7 +122,7 @@ export const METRICS = {
     name: "pixellm_stage_replicas",
     instrument: "observableGauge",
     labels: ["stage", "health"],
-    help: "Stage replicas the gateway routes to, by health (healthy | unhealthy)",
+    help: "Stage replicas the gateway routes to, by health (healthy, unhealthy)",
     services: ["gateway"],
   },
   jobsProcessed: {
@@ -212,5 +213,3 @@ export const METRICS = {
     services: STAGES,
   },
 } as const satisfies Record<string, MetricSpec>;
-
-export type MetricKey = keyof typeof METRICS;

@@ -37,7 +37,10 @@ export function contextFromMetadata(metadata: grpc.Metadata): Context {
 }
 
 /** Metadata carrying `ctx` (the active context by default) to the service called. */
-export function metadataWithContext(ctx: Context = context.active(), metadata = new grpc.Metadata()): grpc.Metadata {
+export function metadataWithContext(
+  ctx: Context = context.active(),
+  metadata = new grpc.Metadata(),
+): grpc.Metadata {
   propagation.inject(ctx, metadata, metadataSetter);
   return metadata;
 }

@@ -79,7 +79,8 @@ export type Observation = (observe: (value: number, attributes?: Attributes) => 
  * (a stopped stage must stop reporting, and tests start several stages in one process).
  */
 export function observe(instrument: ObservableGauge | ObservableCounter, read: Observation): () => void {
-  const callback = (result: ObservableResult) => read((value, attributes) => result.observe(value, attributes));
+  const callback = (result: ObservableResult) =>
+    read((value, attributes) => result.observe(value, attributes));
   instrument.addCallback(callback);
   return () => instrument.removeCallback(callback);
 }

@@ -33,7 +33,11 @@ function describe(path: string): { name: string; attributes: Attributes } {
   const slash = name.lastIndexOf("/");
   return {
     name,
-    attributes: { "rpc.system": "grpc", "rpc.service": name.slice(0, slash), "rpc.method": name.slice(slash + 1) },
+    attributes: {
+      "rpc.system": "grpc",
+      "rpc.service": name.slice(0, slash),
+      "rpc.method": name.slice(slash + 1),
+    },
   };
 }
 
@@ -45,10 +49,18 @@ export interface ServerCallTelemetry {
 }
 
 /** Starts the server span of an incoming call, the child of the caller's context. */
-export function startServerCall(path: string, metadata: grpc.Metadata, attributes: Attributes = {}): ServerCallTelemetry {
+export function startServerCall(
+  path: string,
+  metadata: grpc.Metadata,
+  attributes: Attributes = {},
+): ServerCallTelemetry {
   const { name, attributes: rpc } = describe(path);
   const parent = contextFromMetadata(metadata);
-  const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes: { ...rpc, ...attributes } }, parent);
+  const span = tracer().startSpan(
+    name,
+    { kind: SpanKind.SERVER, attributes: { ...rpc, ...attributes } },
+    parent,
+  );
   const metrics = instruments();
   const labels = { method: path };
   metrics.rpcInFlight.add(1, labels);
@@ -61,7 +73,8 @@ export function startServerCall(path: string, metadata: grpc.Metadata, attribute
       metrics.rpcHandled.add(1, { ...labels, code: statusName(code) });
       metrics.rpcDuration.record((performance.now() - started) / 1000, labels);
       span.setAttribute("rpc.grpc.status_code", code);
-      if (SERVER_ERRORS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: statusOf(error).message });
+      if (SERVER_ERRORS.has(code))
+        span.setStatus({ code: SpanStatusCode.ERROR, message: statusOf(error).message });
       span.end();
     },
   };
@@ -80,7 +93,7 @@ export async function tracedCall<T>(
   const span = tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes: { ...rpc, ...attributes } });
   const ctx = trace.setSpan(context.active(), span);
   const started = performance.now();
-  const finish = (code: number, message?: string) => {
+  const finish = (code: status, message?: string) => {
     instruments().rpcClientDuration.record((performance.now() - started) / 1000, {
       method: path,
       code: statusName(code),

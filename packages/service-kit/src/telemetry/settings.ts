@@ -28,7 +28,8 @@ export const TELEMETRY_SETTINGS = {
     default: 9464,
     min: 0,
     max: 65535,
-    description: "port of the Prometheus /metrics endpoint (0 picks a free one, logged as `metrics listening`)",
+    description:
+      "port of the Prometheus /metrics endpoint (0 picks a free one, logged as `metrics listening`)",
   }),
   metricsOtlp: flag({
     env: "PIXELLM_METRICS_OTLP",

@@ -45,7 +45,8 @@ export function startTelemetry(service: ServiceRole): void {
   const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const readers: IMetricReader[] = [prometheus];
   // The OTLP exporters read OTEL_EXPORTER_OTLP_ENDPOINT (and the per-signal variants) themselves.
-  if (config.metricsOtlp) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
+  if (config.metricsOtlp)
+    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
   const sdk = new NodeSDK({
     serviceName: service,
     contextManager: new AsyncLocalStorageContextManager(),
@@ -67,7 +68,10 @@ export function startTelemetry(service: ServiceRole): void {
     },
     (error: unknown) => {
       // Metrics are not worth refusing traffic for; the failure is loud in the logs.
-      logger.error("metrics endpoint failed to start", { port: config.metricsPort, reason: (error as Error).message });
+      logger.error("metrics endpoint failed to start", {
+        port: config.metricsPort,
+        reason: (error as Error).message,
+      });
       return undefined;
     },
   );

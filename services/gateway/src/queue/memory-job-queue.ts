@@ -72,7 +72,12 @@ export class MemoryJobQueue implements JobQueue {
 
   /** As BullMQ counts them: every job has a priority, so waiting jobs are "prioritized". */
   counts(): Promise<QueueCounts> {
-    const states = { waiting: 0, prioritized: this.waiting.length, delayed: this.delayed, active: this.running };
+    const states = {
+      waiting: 0,
+      prioritized: this.waiting.length,
+      delayed: this.delayed,
+      active: this.running,
+    };
     return Promise.resolve({ queued: this.waiting.length + this.delayed, running: this.running, states });
   }
 

@@ -15,7 +15,13 @@ import type {
   VisionOutput,
 } from "@pixellm/engine";
 import { normalizeForClip, type RgbImage } from "@pixellm/image";
-import { DynamicBatcher, type Logger, recordBatch, stageTelemetry } from "@pixellm/service-kit";
+import {
+  DynamicBatcher,
+  type Logger,
+  logProviderFallback,
+  recordBatch,
+  stageTelemetry,
+} from "@pixellm/service-kit";
 import type { GatewayConfig } from "../config";
 import type {
   DecodeInput,
@@ -35,12 +41,7 @@ export async function loadInProcessStages(
   const engine = await import("@pixellm/engine");
   const sessions = await engine.openSessions(bundle, ["vision", "embed", "llm", "decoder"], {
     provider: config.provider,
-    onFallback: (e) =>
-      logger.warn("execution provider unavailable; using cpu", {
-        graph: e.graph,
-        requested: e.requested,
-        reason: e.reason,
-      }),
+    onFallback: logProviderFallback(logger),
   });
   const { manifest } = bundle;
   const vision = new engine.VisionStage(sessions.vision, manifest);
