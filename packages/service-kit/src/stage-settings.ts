@@ -38,6 +38,18 @@ export function stageSettings(prefix: string, defaultPort: number) {
       max: 256,
       description: "threads per operator on cpu (0: onnxruntime's default)",
     }),
+    warmUp: flag({
+      env: "PIXELLM_WARM_UP",
+      default: true,
+      description: "run one request before reporting SERVING",
+    }),
+    ...processSettings(),
+  } satisfies ConfigTable;
+}
+
+/** Settings of every service process, stages and gateway alike. */
+export function processSettings() {
+  return {
     maxMessageBytes: int({
       env: "PIXELLM_MAX_MESSAGE_BYTES",
       default: 64 * 2 ** 20,
@@ -48,18 +60,14 @@ export function stageSettings(prefix: string, defaultPort: number) {
       env: "PIXELLM_SHUTDOWN_GRACE_MS",
       default: 30_000,
       min: 0,
-      description: "time to finish accepted work after SIGTERM",
+      description:
+        "time to finish accepted work after SIGTERM (a gateway's unfinished jobs go to other gateways)",
     }),
     logLevel: oneOf({
       env: "PIXELLM_LOG_LEVEL",
       values: ["debug", "info", "warn", "error"],
       default: "info",
       description: "lowest log level written",
-    }),
-    warmUp: flag({
-      env: "PIXELLM_WARM_UP",
-      default: true,
-      description: "run one request before reporting SERVING",
     }),
     // Read by the telemetry bootstrap (src/telemetry.ts); listed here so the table documents them.
     ...telemetrySettings(),

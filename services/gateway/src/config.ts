@@ -6,7 +6,7 @@ import {
   list,
   loadConfig,
   oneOf,
-  telemetrySettings,
+  processSettings,
   text,
 } from "@pixellm/service-kit";
 
@@ -154,24 +154,6 @@ export const GATEWAY_SETTINGS = {
     description:
       "accepted API keys (metadata `authorization: Bearer <key>` or `x-api-key`); empty: no authentication",
   }),
-  maxMessageBytes: int({
-    env: "PIXELLM_MAX_MESSAGE_BYTES",
-    default: 64 * 2 ** 20,
-    min: 2 ** 20,
-    description: "largest gRPC message accepted or sent",
-  }),
-  shutdownGraceMs: int({
-    env: "PIXELLM_SHUTDOWN_GRACE_MS",
-    default: 30_000,
-    min: 0,
-    description: "time to finish running jobs after SIGTERM (others are recovered by other gateways)",
-  }),
-  logLevel: oneOf({
-    env: "PIXELLM_LOG_LEVEL",
-    values: ["debug", "info", "warn", "error"],
-    default: "info",
-    description: "lowest log level written",
-  }),
   verify: oneOf({
     env: "PIXELLM_BUNDLE_VERIFY",
     values: ["sha256", "size"],
@@ -189,8 +171,7 @@ export const GATEWAY_SETTINGS = {
     default: true,
     description: "embedded mode only: warm the in-process stages up before SERVING",
   }),
-  // Read by the telemetry bootstrap (src/telemetry.ts); listed here so the table documents them.
-  ...telemetrySettings(),
+  ...processSettings(),
 };
 
 export type GatewayConfig = ConfigOf<typeof GATEWAY_SETTINGS>;

@@ -1,7 +1,7 @@
 /** The LLMGenerator stage process: model, continuous-batching scheduler and handlers wired together. */
 import { services } from "@pixellm/api";
 import { LlmScheduler } from "@pixellm/engine";
-import type { StageProcess } from "@pixellm/service-kit";
+import { type StageProcess, serverSettings } from "@pixellm/service-kit";
 import type { LlmConfig } from "./config";
 import { GenerationTelemetry } from "./generation-telemetry";
 import { stageCounters } from "./messages";
@@ -13,11 +13,7 @@ export function llmStage(config: LlmConfig): StageProcess {
     service: "llm",
     serviceName: "pixellm.v1.LLMGenerator",
     definition: services().LLMGenerator.service,
-    host: config.host,
-    port: config.port,
-    maxMessageBytes: config.maxMessageBytes,
-    shutdownGraceMs: config.shutdownGraceMs,
-    logLevel: config.logLevel,
+    ...serverSettings(config),
     load: async (logger) => {
       const model = await loadLlmModel(config, logger);
       const telemetry = new GenerationTelemetry(new Set(model.tokens.seg));

@@ -1,7 +1,7 @@
 /** The PixelDecoder stage process: model, batcher and handlers wired together. */
 import { services } from "@pixellm/api";
 import type { DecodeInput, DecodeOutput } from "@pixellm/engine";
-import { DynamicBatcher, type StageProcess, stageTelemetry } from "@pixellm/service-kit";
+import { type StageProcess, batchedStage, serverSettings } from "@pixellm/service-kit";
 import type { DecoderConfig } from "./config";
 import { loadDecoderModel } from "./model";
 import { decoderHandlers } from "./server";
@@ -11,28 +11,16 @@ export function decoderStage(config: DecoderConfig): StageProcess {
     service: "pixel-decoder",
     serviceName: "pixellm.v1.PixelDecoder",
     definition: services().PixelDecoder.service,
-    host: config.host,
-    port: config.port,
-    maxMessageBytes: config.maxMessageBytes,
-    shutdownGraceMs: config.shutdownGraceMs,
-    logLevel: config.logLevel,
+    ...serverSettings(config),
     load: async (logger) => {
       const model = await loadDecoderModel(config, logger);
-      const telemetry = stageTelemetry("pixel-decoder", () => batcher.stats());
-      const batcher = new DynamicBatcher<DecodeInput, DecodeOutput>(
-        { maxBatchSize: config.maxBatchSize, maxDelayMs: config.maxBatchDelayMs, maxQueue: config.maxQueue },
+      return batchedStage<DecodeInput, DecodeOutput>(
+        "pixel-decoder",
+        config,
+        model,
         (items) => model.stage.decode(items),
-        telemetry.onBatch,
+        (batcher) => decoderHandlers(model, batcher, config),
       );
-      return {
-        implementation: decoderHandlers(model, batcher, config),
-        drain: () => batcher.drain(),
-        close: () => {
-          telemetry.close();
-          return model.close();
-        },
-        warmUpMs: model.warmUpMs,
-      };
     },
   };
 }

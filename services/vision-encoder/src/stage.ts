@@ -1,7 +1,7 @@
 /** The VisionEncoder stage process: model, batcher and handlers wired together. */
 import { services } from "@pixellm/api";
-import { DynamicBatcher, type StageProcess, stageTelemetry } from "@pixellm/service-kit";
 import type { VisionInput, VisionOutput } from "@pixellm/engine";
+import { type StageProcess, batchedStage, serverSettings } from "@pixellm/service-kit";
 import type { VisionConfig } from "./config";
 import { loadVisionModel } from "./model";
 import { visionHandlers } from "./server";
@@ -11,28 +11,16 @@ export function visionStage(config: VisionConfig): StageProcess {
     service: "vision-encoder",
     serviceName: "pixellm.v1.VisionEncoder",
     definition: services().VisionEncoder.service,
-    host: config.host,
-    port: config.port,
-    maxMessageBytes: config.maxMessageBytes,
-    shutdownGraceMs: config.shutdownGraceMs,
-    logLevel: config.logLevel,
+    ...serverSettings(config),
     load: async (logger) => {
       const model = await loadVisionModel(config, logger);
-      const telemetry = stageTelemetry("vision-encoder", () => batcher.stats());
-      const batcher = new DynamicBatcher<VisionInput, VisionOutput>(
-        { maxBatchSize: config.maxBatchSize, maxDelayMs: config.maxBatchDelayMs, maxQueue: config.maxQueue },
+      return batchedStage<VisionInput, VisionOutput>(
+        "vision-encoder",
+        config,
+        model,
         (items) => model.stage.encode(items),
-        telemetry.onBatch,
+        (batcher) => visionHandlers(model, batcher, config),
       );
-      return {
-        implementation: visionHandlers(model, batcher, config),
-        drain: () => batcher.drain(),
-        close: () => {
-          telemetry.close();
-          return model.close();
-        },
-        warmUpMs: model.warmUpMs,
-      };
     },
   };
 }

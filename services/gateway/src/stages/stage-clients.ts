@@ -3,7 +3,9 @@
  * deployment, the engine's stage objects in the embedded mode. Calls honour the job's
  * absolute deadline and abort signal.
  */
-import type { FinishReason } from "@pixellm/engine";
+import type { DecodeInput, FinishReason } from "@pixellm/engine";
+
+export type { DecodeInput };
 import type { RgbImage } from "@pixellm/image";
 
 export interface StageCallContext {
@@ -38,14 +40,6 @@ export interface GenerationOutcome {
   readonly codebookHidden: Float32Array;
   readonly codebookCount: number;
   readonly firstTokenMs: number;
-}
-
-export interface DecodeInput {
-  readonly codebookHidden: Float32Array;
-  readonly codebookCount: number;
-  readonly decoderFeatures: Float32Array;
-  readonly resized: readonly [number, number];
-  readonly original: readonly [number, number];
 }
 
 export interface DecodedMask {
