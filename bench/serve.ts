@@ -1,32 +1,39 @@
 /**
  * Serving benchmark: closed-loop clients at concurrency 1, 4, 16 and 64 against the local
  * distributed deployment (one replica per stage, one gateway, Redis), beside the in-process
- * engine measured in the same run: requests/s, latency percentiles, mean batch size per stage.
+ * engine: requests/s, latency percentiles, mean batch size per stage.
+ *
+ * The in-process engine and the deployment are loaded side by side and measured in alternation
+ * (single requests interleaved at concurrency 1; whole rounds alternated at 16), so a machine
+ * that speeds up or slows down during the run biases neither: the ratios compare like with like.
  *
  * Workload: the "small" model without a planted answer and with </s> never the greedy choice, so
  * every request decodes exactly 128 new tokens (decode-heavy), on distinct images (no vision
  * reuse).
  *
- *   pnpm bench:serve [--quick]     prints a table, writes bench/results/serve.json
+ *   pnpm bench:serve [--quick] [--levels 1,4,16,64]   prints a table, writes bench/results/serve.json
  *   --quick: the tiny model and concurrency 1 and 16 only
  */
 import path from "node:path";
 import { rm } from "node:fs/promises";
 import { PixelLMClient } from "@pixellm/client";
 import { PixelLMEngine } from "@pixellm/engine";
-import { LocalDeployment, batchTotals, meanBetween, type BatchTotals } from "@pixellm/launcher";
+import { type BatchTotals, LocalDeployment, batchTotals, meanBetween } from "@pixellm/launcher";
 import { exportBundle } from "@pixellm/model";
 import { makeCheckpoint } from "@pixellm/tiny";
-import { closedLoop, percentile, type LoopResult } from "./support/closed-loop";
+import { type LoopResult, closedLoop, merge, percentile } from "./support/closed-loop";
 import { benchImages } from "./support/images";
 import { printTable, writeResults } from "./support/report";
 import { tempDir } from "./support/temp";
 
 const quick = process.argv.includes("--quick");
 const preset = quick ? "tiny" : "small";
-const levels = quick ? [1, 16] : [1, 4, 16, 64];
+const levelsFlag = process.argv.indexOf("--levels");
+const levels =
+  levelsFlag > 0 ? process.argv[levelsFlag + 1]!.split(",").map(Number) : quick ? [1, 16] : [1, 4, 16, 64];
 const MAX_NEW_TOKENS = 128;
 const QUERY = "Describe the image and segment every object.";
+const SINGLE_PAIRS = 6;
 const requestsAt = (concurrency: number) => Math.max(6, concurrency * 2);
 
 const work = await tempDir("serve-bench");
@@ -39,21 +46,11 @@ try {
     outDir: bundle,
     dtype: "float32",
   });
-  const images = await benchImages(Math.max(...levels.map(requestsAt)) + 16);
+  const images = await benchImages(256);
   let next = 0;
   const nextImage = () => images[next++ % images.length]!;
 
-  // In-process engine: latency at 1, best batched throughput (the machine's own limit).
   const engine = await PixelLMEngine.load(bundle, { verify: "size" });
-  const inProcess: Record<number, LoopResult> = {};
-  for (const concurrency of [1, 16]) {
-    inProcess[concurrency] = await closedLoop(concurrency, requestsAt(concurrency), () =>
-      engine.segment({ image: nextImage(), query: QUERY, maxNewTokens: MAX_NEW_TOKENS }),
-    );
-  }
-  await engine.close();
-  const bestInProcess = Math.max(...Object.values(inProcess).map((r) => r.throughput));
-
   const deployment = await LocalDeployment.start({
     bundle,
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
@@ -70,31 +67,58 @@ try {
     llm: deployment.byRole("llm"),
     decoder: deployment.byRole("pixel-decoder"),
   };
+  const local = () => engine.segment({ image: nextImage(), query: QUERY, maxNewTokens: MAX_NEW_TOKENS });
+  const remote = () =>
+    client.segment(
+      { image: nextImage(), query: QUERY, maxNewTokens: MAX_NEW_TOKENS },
+      { timeoutMs: 900_000 },
+    );
+  /** A distributed closed loop with the stages' mean batch sizes over it. */
+  const distributedLoop = async (concurrency: number, requests: number) => {
+    const before: Record<string, BatchTotals> = {};
+    for (const [name, processes] of Object.entries(stages)) before[name] = await batchTotals(processes);
+    const result = await closedLoop(concurrency, requests, remote);
+    const meanBatch: Record<string, number> = {};
+    for (const [name, processes] of Object.entries(stages))
+      meanBatch[name] = meanBetween(before[name]!, await batchTotals(processes));
+    return { ...result, meanBatch };
+  };
+
+  const inProcess: Record<number, LoopResult> = {};
   const distributed: Record<number, LoopResult & { meanBatch: Record<string, number> }> = {};
   try {
-    await client.segment(
-      { image: nextImage(), query: QUERY, maxNewTokens: MAX_NEW_TOKENS },
-      { timeoutMs: 600_000 },
-    ); // warm
-    for (const concurrency of levels) {
-      const before: Record<string, BatchTotals> = {};
-      for (const [name, processes] of Object.entries(stages)) before[name] = await batchTotals(processes);
-      const result = await closedLoop(concurrency, requestsAt(concurrency), () =>
-        client.segment(
-          { image: nextImage(), query: QUERY, maxNewTokens: MAX_NEW_TOKENS },
-          { timeoutMs: 900_000 },
-        ),
-      );
-      const meanBatch: Record<string, number> = {};
-      for (const [name, processes] of Object.entries(stages))
-        meanBatch[name] = meanBetween(before[name]!, await batchTotals(processes));
-      distributed[concurrency] = { ...result, meanBatch };
+    await local(); // warm both paths
+    await remote();
+    // Concurrency 1: single requests, alternating.
+    const pairs: { local: LoopResult[]; remote: (LoopResult & { meanBatch: Record<string, number> })[] } = {
+      local: [],
+      remote: [],
+    };
+    for (let i = 0; i < SINGLE_PAIRS; i++) {
+      pairs.local.push(await closedLoop(1, 1, local));
+      pairs.remote.push(await distributedLoop(1, 1));
     }
+    inProcess[1] = merge(pairs.local);
+    distributed[1] = { ...merge(pairs.remote), meanBatch: pairs.remote[0]!.meanBatch };
+    // Concurrency 16 in-process (the machine's own limit), two rounds alternating with distributed.
+    const rounds16: { local: LoopResult[]; remote: (LoopResult & { meanBatch: Record<string, number> })[] } =
+      { local: [], remote: [] };
+    for (let round = 0; round < 2; round++) {
+      rounds16.local.push(await closedLoop(16, 16, local));
+      if (levels.includes(16)) rounds16.remote.push(await distributedLoop(16, 16));
+    }
+    inProcess[16] = merge(rounds16.local);
+    if (levels.includes(16))
+      distributed[16] = { ...merge(rounds16.remote), meanBatch: rounds16.remote[1]!.meanBatch };
+    for (const concurrency of levels.filter((c) => c !== 1 && c !== 16))
+      distributed[concurrency] = await distributedLoop(concurrency, requestsAt(concurrency));
   } finally {
     client.close();
     await deployment.stop();
+    await engine.close();
   }
 
+  const bestInProcess = Math.max(...Object.values(inProcess).map((r) => r.throughput));
   const row = (label: string, r: LoopResult, meanBatch?: Record<string, number>) => [
     label,
     r.throughput.toFixed(3),
@@ -110,18 +134,20 @@ try {
     ["run", "req/s", "p50", "p95", "p99", "mean batch vision / llm / decoder"],
     [
       ...Object.entries(inProcess).map(([c, r]) => row(`in-process c=${c}`, r)),
-      ...Object.entries(distributed).map(([c, r]) => row(`distributed c=${c}`, r, r.meanBatch)),
+      ...Object.entries(distributed)
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([c, r]) => row(`distributed c=${c}`, r, r.meanBatch)),
     ],
   );
-  const one = distributed[1]!;
-  const sixteen = distributed[16]!;
+  const one = distributed[1];
+  const sixteen = distributed[16];
   const targets = {
-    scaling16: sixteen.throughput / one.throughput,
-    vsInProcessBest: sixteen.throughput / bestInProcess,
-    overheadAt1: percentile(one.latencies, 50) / percentile(inProcess[1]!.latencies, 50) - 1,
+    scaling16: sixteen ? sixteen.throughput / one.throughput : null,
+    vsInProcessBest: sixteen ? sixteen.throughput / bestInProcess : null,
+    overheadAt1: percentile(one.latencies, 50) / percentile(inProcess[1].latencies, 50) - 1,
   };
   console.log(
-    `throughput at 16 / at 1: ${targets.scaling16.toFixed(2)}x (target ≥ 3); at 16 vs in-process best: ${(100 * targets.vsInProcessBest).toFixed(0)}% (target ≥ 85%); overhead at 1 (p50): ${(100 * targets.overheadAt1).toFixed(1)}% (target ≤ 10%)`,
+    `throughput at 16 / at 1: ${targets.scaling16?.toFixed(2) ?? "-"}x (target ≥ 3); at 16 vs in-process best: ${targets.vsInProcessBest !== null ? (100 * targets.vsInProcessBest).toFixed(0) : "-"}% (target ≥ 85%); overhead at 1 (p50): ${(100 * targets.overheadAt1).toFixed(1)}% (target ≤ 10%)`,
   );
   await writeResults("serve", {
     preset,

@@ -3,9 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pnpm --silent --filter @pixellm/api run generate
-if ! git diff --quiet HEAD -- packages/api/src || [ -n "$(git ls-files --others --exclude-standard -- packages/api/src)" ]; then
+# Only the generator's outputs: hand-written files beside them may have work in progress.
+outputs=(packages/api/src/generated packages/api/src/types.ts)
+if ! git diff --quiet HEAD -- "${outputs[@]}" || [ -n "$(git ls-files --others --exclude-standard -- "${outputs[@]}")" ]; then
   echo "packages/api/src is out of date with protos/: run 'pnpm --filter @pixellm/api run generate' and commit" >&2
-  git --no-pager diff --stat HEAD -- packages/api/src >&2
+  git --no-pager diff --stat HEAD -- "${outputs[@]}" >&2
   exit 1
 fi
 echo "generated API types match protos/"

@@ -34,3 +34,16 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
+
+/** Several runs as one: requests and latencies pooled, throughput over their summed time. */
+export function merge(runs: readonly LoopResult[]): LoopResult {
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  return {
+    concurrency: runs[0]!.concurrency,
+    requests,
+    seconds,
+    throughput: requests / seconds,
+    latencies: runs.flatMap((r) => r.latencies),
+  };
+}

@@ -24,7 +24,7 @@ import { loadAdmittedImage } from "./admitted-image";
 import type { GenerationOutcome, StageCallContext, StageClients, VisionResult } from "./stages/stage-clients";
 
 /** Token deltas are published at most this often (each is a Redis write). */
-const TOKEN_FLUSH_MS = 25;
+const TOKEN_FLUSH_MS = 50;
 
 export interface OrchestratorDeps {
   readonly stages: StageClients;
@@ -147,7 +147,7 @@ export class Orchestrator {
       imageMask: makeTensor("uint8", [out.imageMask.length], out.imageMask),
       decoderFeatures: makeTensor("float32", [out.decoderFeatures.length], out.decoderFeatures),
     });
-    await this.deps.blobs.set(key, packed, this.deps.checkpointTtlSeconds);
+    this.checkpoint(key, packed);
     return out;
   }
 
@@ -189,12 +189,21 @@ export class Orchestrator {
     );
     await publisher.flush();
     const { codebookHidden, ...meta } = out;
-    await this.deps.blobs.set(
+    this.checkpoint(
       key,
       pack(meta, { codebookHidden: makeTensor("float32", [codebookHidden.length], codebookHidden) }),
-      this.deps.checkpointTtlSeconds,
     );
     return out;
+  }
+
+  /**
+   * Stores a stage checkpoint without holding up the next stage: it only matters to a retry or a
+   * follow-up question, and a write lost with a crashed gateway just means recomputing.
+   */
+  private checkpoint(key: string, value: Uint8Array): void {
+    this.deps.blobs.set(key, value, this.deps.checkpointTtlSeconds).catch((error: unknown) => {
+      this.deps.logger.warn("stage checkpoint not stored", { reason: (error as Error).message });
+    });
   }
 
   private checkLive(context: StageCallContext): void {

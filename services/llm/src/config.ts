@@ -29,6 +29,14 @@ export const LLM_SETTINGS = {
     min: 1,
     description: "sequences waiting for admission at most; more are refused with RESOURCE_EXHAUSTED",
   }),
+  streamFlushMs: int({
+    env: "LLM_STREAM_FLUSH_MS",
+    default: 20,
+    min: 0,
+    max: 1000,
+    description:
+      "token deltas of a stream are sent at most this often (0: every step); each message costs CPU the model could use",
+  }),
 };
 
 export type LlmConfig = ConfigOf<typeof LLM_SETTINGS>;

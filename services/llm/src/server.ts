@@ -7,6 +7,7 @@ import { callContext, serverStreamHandler, stageInfo, unaryHandler } from "@pixe
 import type { LlmConfig } from "./config";
 import type { GenerationTelemetry } from "./generation-telemetry";
 import { stageCounters, toGenerationDone, toGenerationRequest } from "./messages";
+import { TokenStream } from "./token-stream";
 import type { LlmModel } from "./model";
 
 /** Admission's own counter: the scheduler's queue has no bound, this service's does. */
@@ -34,13 +35,21 @@ export function llmHandlers(
       }
       const context = callContext(call);
       const observeToken = telemetry.tokens(arrivedAt);
+      const stream = new TokenStream((ids) => {
+        if (!call.cancelled) call.write({ tokens: { ids } });
+      }, config.streamFlushMs);
       const request = toGenerationRequest(call.request, dims, context, (token) => {
         observeToken(token);
-        if (!call.cancelled) call.write({ tokens: { ids: [token] } });
+        stream.push(token);
       });
       telemetry.track(request, context.trace);
-      const result = await scheduler.submit(request);
-      call.write({ done: toGenerationDone(result, dims.hidden) });
+      try {
+        const result = await scheduler.submit(request);
+        stream.flush();
+        call.write({ done: toGenerationDone(result, dims.hidden) });
+      } finally {
+        stream.flush();
+      }
     }),
     Info: unaryHandler<InfoRequest__Output, StageInfo>(() =>
       Promise.resolve(

@@ -18,6 +18,8 @@ export interface SessionOptions {
   readonly provider: ExecutionProvider;
   /** Threads per operator on the cpu provider (0 = onnxruntime's default). */
   readonly intraOpThreads?: number;
+  /** Let idle operator threads busy-wait (faster hand-offs for a process that owns its cores). */
+  readonly spinning?: boolean;
   /** Outputs to keep on the device (e.g. present.* KV on a GPU provider); cpu ignores it. */
   readonly deviceOutputs?: readonly string[];
   readonly onFallback?: (event: { graph: string; requested: ExecutionProvider; reason: string }) => void;
@@ -61,6 +63,10 @@ export class ModelSession {
     const base: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: "all",
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      // Idle onnxruntime threads busy-wait for the next op by default. With several sessions
+      // (three stage processes on a CPU node, or a whole pipeline in one process) the spinning
+      // threads of the idle ones steal the cores of the busy one, so spinning is off unless asked.
+      extra: { session: { intra_op: { allow_spinning: options.spinning ? "1" : "0" } } },
     };
     const make = (provider: ExecutionProvider) =>
       ort.InferenceSession.create(file, {
