@@ -47,6 +47,30 @@ const stages = () => ({
   decoder: env.deployment.byRole("pixel-decoder"),
 });
 
+/**
+ * A gateway of the test's own in front of the shared deployment's stage replicas, with a queue of
+ * its own (no other gateway takes its jobs), configured by `settings`.
+ */
+async function startSideGateway(name: string, settings: Record<string, string>) {
+  const join = (processes: readonly ManagedProcess[]) => processes.map((p) => p.address).join(",");
+  const { vision, llm, decoder } = stages();
+  const gateway = await startGateway(
+    gatewayConfig({
+      PIXELLM_BUNDLE: env.tiny.bundleDir,
+      GATEWAY_PORT: "0",
+      GATEWAY_HOST: "127.0.0.1",
+      REDIS_URL,
+      PIXELLM_KEY_PREFIX: `${env.keyPrefix}-${name}`,
+      VISION_ADDRESSES: join(vision),
+      LLM_ADDRESSES: join(llm),
+      DECODER_ADDRESSES: join(decoder),
+      PIXELLM_LOG_LEVEL: "error",
+      ...settings,
+    }),
+  );
+  return { gateway, address: `127.0.0.1:${gateway.port}` };
+}
+
 async function counts(processes: readonly ManagedProcess[]) {
   return batchTotals(processes);
 }
@@ -105,30 +129,39 @@ describe("distributed serving", () => {
   });
 
   it("a request whose deadline passes stops before using stage compute and ends DEADLINE_EXCEEDED", async () => {
-    const before = { vision: await counts(stages().vision), llm: await counts(stages().llm) };
-    const backlog = await Promise.all(Array.from({ length: 16 }, (_, i) => image(200 + i)));
-    const jobs = await Promise.all(
-      backlog.map((img, i) => clients[i % 2]!.submitJob({ image: img, query: "Segment the ball." })),
-    );
-    const late = await failure(
-      clients[0]!.segment({ image: await image(299), query: "Segment the ball." }, { timeoutMs: 400 }),
-    );
-    expect(late.code).toBe(status.DEADLINE_EXCEEDED);
-    for (const job of jobs) for await (const _ of clients[0]!.watchJob(job.jobId)) void _;
-    // Only the 16 backlog images reached the vision and generation stages.
-    expect((await counts(stages().vision)).items - before.vision.items).toBe(16);
-    const llmAfter = await Promise.all(stages().llm.map((p) => stageInfo(p)));
-    const prefilled = llmAfter.reduce((sum, i) => sum + Number(i.stats?.prefillItems ?? 0), 0);
-    expect(prefilled).toBeGreaterThanOrEqual(16);
-    expect((await counts(stages().llm)).items).toBeGreaterThan(before.llm.items);
+    // One job at a time behind a backlog of 16: the late request waits in the queue for at least
+    // 16 vision, generation and decode passes, far longer than its 200 ms deadline.
+    const { gateway, address } = await startSideGateway("deadline", { GATEWAY_WORKER_CONCURRENCY: "1" });
+    const client = new PixelLMClient(address);
+    try {
+      const before = { vision: await counts(stages().vision), llm: await counts(stages().llm) };
+      const backlog = await Promise.all(Array.from({ length: 16 }, (_, i) => image(200 + i)));
+      const jobs = await Promise.all(
+        backlog.map((img) => client.submitJob({ image: img, query: "Segment the ball." })),
+      );
+      const late = await failure(
+        client.segment({ image: await image(299), query: "Segment the ball." }, { timeoutMs: 200 }),
+      );
+      expect(late.code).toBe(status.DEADLINE_EXCEEDED);
+      for (const job of jobs) for await (const _ of client.watchJob(job.jobId)) void _;
+      // Only the 16 backlog images reached the vision and generation stages.
+      expect((await counts(stages().vision)).items - before.vision.items).toBe(16);
+      const llmAfter = await Promise.all(stages().llm.map((p) => stageInfo(p)));
+      const prefilled = llmAfter.reduce((sum, i) => sum + Number(i.stats?.prefillItems ?? 0), 0);
+      expect(prefilled).toBeGreaterThanOrEqual(16);
+      expect((await counts(stages().llm)).items).toBeGreaterThan(before.llm.items);
+    } finally {
+      client.close();
+      await gateway.stop();
+    }
   });
 
   it("CancelJob stops a job in flight; it never reaches the later stages", async () => {
+    const decoderBefore = await counts(stages().decoder);
     const backlog = await Promise.all(Array.from({ length: 12 }, (_, i) => image(300 + i)));
     const jobs = await Promise.all(
       backlog.map((img, i) => clients[i % 2]!.submitJob({ image: img, query: "Segment the ball." })),
     );
-    const decoderBefore = await counts(stages().decoder);
     const victim = await clients[1]!.submitJob({ image: await image(399), query: "Segment the ball." });
     const cancelled = await clients[0]!.cancelJob(victim.jobId);
     expect(["JOB_STATE_CANCELLED", "JOB_STATE_RUNNING", "JOB_STATE_QUEUED"]).toContain(cancelled.state);
@@ -155,27 +188,11 @@ describe("distributed serving", () => {
   });
 
   it("a full queue answers RESOURCE_EXHAUSTED at once", async () => {
-    const config = gatewayConfig({
-      PIXELLM_BUNDLE: env.tiny.bundleDir,
-      GATEWAY_PORT: "0",
-      GATEWAY_HOST: "127.0.0.1",
-      REDIS_URL,
-      PIXELLM_KEY_PREFIX: `${env.keyPrefix}-small-queue`,
+    const { gateway, address } = await startSideGateway("small-queue", {
       GATEWAY_MAX_QUEUED: "2",
       GATEWAY_WORKER_CONCURRENCY: "1",
-      VISION_ADDRESSES: stages()
-        .vision.map((p) => p.address)
-        .join(","),
-      LLM_ADDRESSES: stages()
-        .llm.map((p) => p.address)
-        .join(","),
-      DECODER_ADDRESSES: stages()
-        .decoder.map((p) => p.address)
-        .join(","),
-      PIXELLM_LOG_LEVEL: "error",
     });
-    const gateway = await startGateway(config);
-    const client = new PixelLMClient(`127.0.0.1:${gateway.port}`);
+    const client = new PixelLMClient(address);
     try {
       const images = await Promise.all(Array.from({ length: 10 }, (_, i) => image(600 + i)));
       const outcomes = await Promise.allSettled(
@@ -211,29 +228,10 @@ describe("distributed serving", () => {
   });
 
   it("with API keys configured, calls without a valid key are UNAUTHENTICATED", async () => {
-    const gateway = await startGateway(
-      gatewayConfig({
-        PIXELLM_BUNDLE: env.tiny.bundleDir,
-        GATEWAY_PORT: "0",
-        GATEWAY_HOST: "127.0.0.1",
-        REDIS_URL,
-        PIXELLM_KEY_PREFIX: `${env.keyPrefix}-auth`,
-        PIXELLM_API_KEYS: "alpha-key,beta-key",
-        VISION_ADDRESSES: stages()
-          .vision.map((p) => p.address)
-          .join(","),
-        LLM_ADDRESSES: stages()
-          .llm.map((p) => p.address)
-          .join(","),
-        DECODER_ADDRESSES: stages()
-          .decoder.map((p) => p.address)
-          .join(","),
-        PIXELLM_LOG_LEVEL: "error",
-      }),
-    );
-    const anonymous = new PixelLMClient(`127.0.0.1:${gateway.port}`);
-    const wrong = new PixelLMClient(`127.0.0.1:${gateway.port}`, { apiKey: "gamma-key" });
-    const right = new PixelLMClient(`127.0.0.1:${gateway.port}`, { apiKey: "beta-key" });
+    const { gateway, address } = await startSideGateway("auth", { PIXELLM_API_KEYS: "alpha-key,beta-key" });
+    const anonymous = new PixelLMClient(address);
+    const wrong = new PixelLMClient(address, { apiKey: "gamma-key" });
+    const right = new PixelLMClient(address, { apiKey: "beta-key" });
     try {
       const request = { image: await image(701), query: "Segment it." };
       expect((await failure(anonymous.segment(request))).code).toBe(status.UNAUTHENTICATED);
