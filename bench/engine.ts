@@ -11,8 +11,8 @@
  */
 import path from "node:path";
 import { rm } from "node:fs/promises";
-import { exportBundle } from "@pixellm/model";
-import { type PresetName, makeCheckpoint } from "@pixellm/tiny";
+import type { PresetName } from "@pixellm/tiny";
+import { generatedBundle } from "./support/bundle";
 import { runChild } from "./support/child";
 import { printTable, writeResults } from "./support/report";
 import { tempDir } from "./support/temp";
@@ -41,14 +41,7 @@ const results: Record<
 > = {};
 try {
   for (const preset of presets) {
-    const made = await makeCheckpoint({ outDir: path.join(work, preset), preset, seed: 0 });
-    const bundleDir = path.join(work, preset, "bundle");
-    await exportBundle({
-      checkpointDir: made.checkpointDir,
-      visionTowerDir: made.visionTowerDir,
-      outDir: bundleDir,
-      dtype: "float32",
-    });
+    const bundleDir = await generatedBundle({ outDir: path.join(work, preset), preset, seed: 0 });
     const stages: Record<string, StageResult> = {};
     for (const stage of ["vision", "llm", "decoder"])
       stages[stage] = await runChild<StageResult>("engine-child.ts", [stage, bundleDir]);

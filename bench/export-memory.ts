@@ -5,17 +5,15 @@
  *
  *   pnpm bench:export [--keep]      prints a table, writes bench/results/export-memory.json
  */
-import { execFile } from "node:child_process";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { TensorStore } from "@pixellm/checkpoint";
-import { DTYPE_BYTES, numel } from "@pixellm/tensor";
+import { byteLengthOf, numel } from "@pixellm/tensor";
 import { makeCheckpoint } from "@pixellm/tiny";
+import { runChild } from "./support/child";
 import { printTable, writeResults } from "./support/report";
 import { tempDir } from "./support/temp";
 
-const run = promisify(execFile);
 const MB = 1e6;
 
 const work = await tempDir("export-bench");
@@ -33,28 +31,13 @@ try {
   const rows = [];
   for (const dtype of ["float32", "float16"] as const) {
     const outDir = path.join(work, `bundle-${dtype}`);
-    const { stdout } = await run(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.join(import.meta.dirname, "support/export-child.ts"),
-        made.checkpointDir,
-        made.visionTowerDir,
-        outDir,
-        dtype,
-      ],
-      {
-        maxBuffer: 16 * MB,
-      },
-    );
-    const result = JSON.parse(stdout) as {
+    const result = await runChild<{
       seconds: number;
       totalBytes: number;
       peakRssBytes: number;
       files: { path: string; bytes: number }[];
-    };
-    const largestOut = numel(largest.shape) * DTYPE_BYTES[dtype];
+    }>("export-child.ts", [made.checkpointDir, made.visionTowerDir, outDir, dtype]);
+    const largestOut = byteLengthOf(dtype, largest.shape);
     const budget = 1.5 * largestOut + 500 * MB;
     rows.push({
       dtype,

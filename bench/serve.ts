@@ -14,13 +14,11 @@
  *   pnpm bench:serve [--quick] [--levels 1,4,16,64]   prints a table, writes bench/results/serve.json
  *   --quick: the tiny model and concurrency 1 and 16 only
  */
-import path from "node:path";
 import { rm } from "node:fs/promises";
 import { PixelLMClient } from "@pixellm/client";
 import { PixelLMEngine } from "@pixellm/engine";
 import { type BatchTotals, LocalDeployment, batchTotals, meanBetween } from "@pixellm/launcher";
-import { exportBundle } from "@pixellm/model";
-import { makeCheckpoint } from "@pixellm/tiny";
+import { generatedBundle } from "./support/bundle";
 import { type LoopResult, closedLoop, merge, percentile } from "./support/closed-loop";
 import { benchImages } from "./support/images";
 import { printTable, writeResults } from "./support/report";
@@ -38,13 +36,12 @@ const requestsAt = (concurrency: number) => Math.max(6, concurrency * 2);
 
 const work = await tempDir("serve-bench");
 try {
-  const made = await makeCheckpoint({ outDir: work, preset, seed: 1, plantAnswer: false, neverEos: true });
-  const bundle = path.join(work, "bundle");
-  await exportBundle({
-    checkpointDir: made.checkpointDir,
-    visionTowerDir: made.visionTowerDir,
-    outDir: bundle,
-    dtype: "float32",
+  const bundle = await generatedBundle({
+    outDir: work,
+    preset,
+    seed: 1,
+    plantAnswer: false,
+    neverEos: true,
   });
   const images = await benchImages(256);
   let next = 0;

@@ -13,12 +13,10 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { rm } from "node:fs/promises";
 import { PixelLMClient } from "@pixellm/client";
 import { LocalDeployment } from "@pixellm/launcher";
-import { exportBundle } from "@pixellm/model";
-import { makeCheckpoint } from "@pixellm/tiny";
+import { generatedBundle } from "./support/bundle";
 import { closedLoop, percentile, type LoopResult } from "./support/closed-loop";
 import { benchImages } from "./support/images";
 import { printTable, writeResults } from "./support/report";
@@ -60,13 +58,11 @@ async function startSink(): Promise<{
 const work = await tempDir("tracing-bench");
 const sink = await startSink();
 try {
-  const made = await makeCheckpoint({ outDir: work, preset: "tiny", seed: 1, plantAnswer: false });
-  const bundle = path.join(work, "bundle");
-  await exportBundle({
-    checkpointDir: made.checkpointDir,
-    visionTowerDir: made.visionTowerDir,
-    outDir: bundle,
-    dtype: "float32",
+  const bundle = await generatedBundle({
+    outDir: work,
+    preset: "tiny",
+    seed: 1,
+    plantAnswer: false,
   });
   const images = await benchImages(REQUESTS * ROUNDS * 2 + 8);
   let next = 0;

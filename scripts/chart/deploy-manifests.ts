@@ -20,7 +20,8 @@ const SOURCES: Readonly<Record<string, { readonly values: string; readonly optio
 
 export const DEPLOY_MANIFESTS = Object.keys(SOURCES);
 
-const HELM_LABELS = ["helm.sh/chart", "app.kubernetes.io/managed-by"];
+/** Labels Helm sets for itself; they mean nothing on objects Helm does not manage. */
+export const HELM_LABELS = ["helm.sh/chart", "app.kubernetes.io/managed-by"];
 
 export async function deployManifest(file: string): Promise<string> {
   const source = SOURCES[file];

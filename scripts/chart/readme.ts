@@ -3,7 +3,8 @@
  * from the schema), then the environment the chart sets itself. Generated, so it cannot drift
  * from values.yaml or the schema.
  */
-import { COMPONENTS, type JsonSchema } from "./settings";
+import type { JsonSchema } from "./schema-builders";
+import { COMPONENTS } from "./settings";
 
 interface Row {
   readonly path: string;

@@ -29,7 +29,7 @@ export class HelmError extends Error {
   override name = "HelmError";
 }
 
-export function helmArgs(options: RenderOptions = {}): string[] {
+function helmArgs(options: RenderOptions = {}): string[] {
   return [
     "--namespace",
     options.namespace ?? "pixellm",

@@ -4,7 +4,7 @@
  * required: Helm validates the values merged with values.yaml, so a required key is only
  * missing when a user removes it (`key: null`), and then the message names it.
  */
-import type { JsonSchema } from "./settings";
+export type JsonSchema = { readonly [key: string]: unknown };
 
 export const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({
   type: "string",

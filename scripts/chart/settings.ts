@@ -9,6 +9,7 @@ import { LLM_SETTINGS } from "@pixellm/llm";
 import { DECODER_SETTINGS } from "@pixellm/pixel-decoder";
 import type { ConfigTable, Setting } from "@pixellm/service-kit";
 import { VISION_SETTINGS } from "@pixellm/vision-encoder";
+import { type JsonSchema, bool, int, oneOfStrings, str } from "./schema-builders";
 
 export type ComponentKey = "gateway" | "visionEncoder" | "llm" | "pixelDecoder";
 
@@ -82,34 +83,28 @@ export function tunableSettings(component: ChartComponent): Setting<unknown>[] {
   return Object.values(component.table).filter((s) => !(s.env in component.owned));
 }
 
-export type JsonSchema = { readonly [key: string]: unknown };
-
 /**
  * The JSON schema of one setting, read from its `accepts` text. That text is produced by the
- * setting constructors in @pixellm/service-kit in a fixed form (both the "a | b" and the
- * "one of a, b" spellings are read); an unknown form throws, so a new kind of setting cannot
- * slip into the chart unchecked.
+ * setting constructors in @pixellm/service-kit in a fixed form; an unknown form throws, so a
+ * new kind of setting cannot slip into the chart unchecked.
  */
 export function settingSchema(setting: Setting<unknown>): JsonSchema {
   const description = setting.description;
   const accepts = setting.accepts;
   const integer = /^an integer(?: ≥ (-?\d+))?(?: ≤ (-?\d+))?$/.exec(accepts);
   if (integer) {
-    return {
-      type: "integer",
+    const [, minimum, maximum] = integer;
+    return int(
       description,
-      ...(integer[1] !== undefined ? { minimum: Number(integer[1]) } : {}),
-      ...(integer[2] !== undefined ? { maximum: Number(integer[2]) } : {}),
-    };
+      minimum === undefined ? undefined : Number(minimum),
+      maximum === undefined ? undefined : Number(maximum),
+    );
   }
-  if (accepts === "true | false" || accepts === "true or false") return { type: "boolean", description };
-  if (accepts === "text") return { type: "string", description };
-  if (accepts === "a comma-separated list")
-    return { type: "string", description: `${description} (comma-separated)` };
-  const choices =
-    /^one of ([\w-]+(?:, [\w-]+)+)$/.exec(accepts)?.[1]?.split(", ") ??
-    (/^[\w-]+( \| [\w-]+)+$/.test(accepts) ? accepts.split(" | ") : undefined);
-  if (choices) return { type: "string", enum: choices, description };
+  if (accepts === "true or false") return bool(description);
+  if (accepts === "text") return str(description);
+  if (accepts === "a comma-separated list") return str(`${description} (comma-separated)`);
+  const choices = /^one of ([\w-]+(?:, [\w-]+)+)$/.exec(accepts)?.[1]?.split(", ");
+  if (choices) return oneOfStrings(description, choices);
   throw new Error(
     `${setting.env}: no JSON schema for settings that accept "${accepts}"; extend settingSchema`,
   );

@@ -3,6 +3,7 @@
  * derived from the service's configuration table (names, types, ranges, meanings).
  */
 import {
+  type JsonSchema,
   arrayOf,
   bool,
   envVar,
@@ -18,7 +19,7 @@ import {
   stringMap,
   toleration,
 } from "./schema-builders";
-import { type ChartComponent, COMPONENTS, type JsonSchema, settingSchema, tunableSettings } from "./settings";
+import { type ChartComponent, COMPONENTS, settingSchema, tunableSettings } from "./settings";
 
 const PROVIDERS = ["cpu", "webgpu", "cuda"] as const;
 

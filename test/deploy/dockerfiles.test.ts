@@ -6,12 +6,12 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CHART_DIR, REPO_ROOT, renderChart } from "../../scripts/chart/render";
 import { type Stage, last, parseDockerfile } from "./support/dockerfile";
 import { ofKind, parseManifests } from "./support/manifests";
-import { onlyContainer } from "./support/rendered-wiring";
+import { type Container, onlyContainer } from "./support/rendered-wiring";
 
 const DOCKERFILES = ["docker/Dockerfile", "docker/Dockerfile.cuda"];
 const read = (file: string) => readFile(path.join(REPO_ROOT, file), "utf8");
@@ -21,6 +21,19 @@ const PINNED = /^[a-z0-9./-]+:\d+\.\d+\.\d+[\w.-]*$/;
 async function stagesOf(file: string): Promise<Stage[]> {
   return parseDockerfile(await read(file));
 }
+
+/** What the chart (default values) asks of the image, rendered once for both Dockerfiles. */
+let chart: { readonly user: string; readonly containers: readonly Container[] };
+
+beforeAll(async () => {
+  const values = parse(await readFile(path.join(CHART_DIR, "values.yaml"), "utf8")) as {
+    securityContext: { runAsUser: number; runAsGroup: number };
+  };
+  chart = {
+    user: `${values.securityContext.runAsUser}:${values.securityContext.runAsGroup}`,
+    containers: ofKind(parseManifests(await renderChart()), "Deployment").map(onlyContainer),
+  };
+});
 
 describe.each(DOCKERFILES)("%s", (file) => {
   it("is multi-stage and starts every stage from a pinned tag or an earlier stage", async () => {
@@ -36,15 +49,9 @@ describe.each(DOCKERFILES)("%s", (file) => {
 
   it("runs as the chart's non-root user in the chart's working directory, its command one of the chart's", async () => {
     const runtime = (await stagesOf(file)).at(-1)!;
-    const values = parse(await readFile(path.join(CHART_DIR, "values.yaml"), "utf8")) as {
-      securityContext: { runAsUser: number; runAsGroup: number };
-    };
-    expect(last(runtime, "USER")).toBe(
-      `${values.securityContext.runAsUser}:${values.securityContext.runAsGroup}`,
-    );
-    const deployments = ofKind(parseManifests(await renderChart()), "Deployment").map(onlyContainer);
-    expect(new Set(deployments.map((c) => c.workingDir))).toEqual(new Set([last(runtime, "WORKDIR")]));
-    const commands = deployments.map((c) => JSON.stringify(c.command).replace(/,/g, ", "));
+    expect(last(runtime, "USER")).toBe(chart.user);
+    expect(new Set(chart.containers.map((c) => c.workingDir))).toEqual(new Set([last(runtime, "WORKDIR")]));
+    const commands = chart.containers.map((c) => JSON.stringify(c.command).replace(/,/g, ", "));
     expect(commands).toContain(last(runtime, "CMD"));
   });
 

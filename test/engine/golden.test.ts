@@ -4,7 +4,7 @@
  * (packages/reference: no KV cache, the whole sequence recomputed at every step, as the
  * official `evaluate` does).
  */
-import { PixelLMEngine, type SegmentResult, prepareImage } from "@pixellm/engine";
+import { PixelLMEngine, type PreparedImage, type SegmentResult, prepareImage } from "@pixellm/engine";
 import { decodeRle, rleCountsFromString } from "@pixellm/image";
 import { type ReferenceModel, encodeImage, evaluate, evaluateTeacherForced } from "@pixellm/reference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,6 +50,26 @@ function expectMasksEqual(
   });
 }
 
+/** A prepared image as the reference's evaluate functions take it. */
+function referenceImage(prepared: PreparedImage) {
+  return {
+    pixelValues: prepared.pixelValues,
+    resizedSize: prepared.resized,
+    originalSize: prepared.original,
+  };
+}
+
+/** The official `evaluate` (greedy generation) on the same image and prompt as the engine. */
+function referenceGeneration(prepared: PreparedImage, promptIds: readonly number[], maxNewTokens: number) {
+  return evaluate(reference, {
+    ...referenceImage(prepared),
+    promptIds,
+    segTokenIds: engine.bundle.manifest.tokens.seg,
+    eosTokenId: engine.bundle.manifest.tokens.eos,
+    maxNewTokens,
+  });
+}
+
 const cases: [string, [number, number, "png" | "jpeg" | "webp"], string][] = [
   ["landscape PNG", [640, 427, "png"], "Please segment the red ball."],
   ["portrait JPEG", [300, 500, "jpeg"], "Where is the blue box?"],
@@ -62,15 +82,7 @@ describe("engine vs the official algorithm", () => {
     const image = await shapesImage(width, height, format, width % 3);
     const result = await engine.segment({ image, query });
     const prepared = await prepareImage(image);
-    const ref = evaluate(reference, {
-      pixelValues: prepared.pixelValues,
-      resizedSize: prepared.resized,
-      originalSize: prepared.original,
-      promptIds: result.promptIds,
-      segTokenIds: engine.bundle.manifest.tokens.seg,
-      eosTokenId: engine.bundle.manifest.tokens.eos,
-      maxNewTokens: 512,
-    });
+    const ref = referenceGeneration(prepared, result.promptIds, 512);
     expect(result.outputIds).toEqual(ref.generatedIds);
     expect(result.tensors.codebookCount).toBe(ref.segHidden.shape[0]);
     expect(maxAbsDiff(result.tensors.codebookHidden, ref.segHidden.data)).toBeLessThanOrEqual(TOLERANCE);
@@ -87,15 +99,7 @@ describe("engine vs the official algorithm", () => {
     const image = await shapesImage(320, 240);
     const result = await engine.segment({ image, query: "Segment the ball.", maxNewTokens: 7 });
     const prepared = await prepareImage(image);
-    const ref = evaluate(reference, {
-      pixelValues: prepared.pixelValues,
-      resizedSize: prepared.resized,
-      originalSize: prepared.original,
-      promptIds: result.promptIds,
-      segTokenIds: engine.bundle.manifest.tokens.seg,
-      eosTokenId: engine.bundle.manifest.tokens.eos,
-      maxNewTokens: 7,
-    });
+    const ref = referenceGeneration(prepared, result.promptIds, 7);
     expect(result.outputIds).toEqual(ref.generatedIds);
     expect(result.finishReason).toBe("length");
     expect(ref.segTokenCount).toBeGreaterThan(0);
@@ -124,9 +128,7 @@ describe("engine vs the official algorithm", () => {
     const ref = evaluateTeacherForced(
       reference,
       {
-        pixelValues: prepared.pixelValues,
-        resizedSize: prepared.resized,
-        originalSize: prepared.original,
+        ...referenceImage(prepared),
         ids: [...promptIds, ...answerIds],
         segTokenIds: seg,
       },

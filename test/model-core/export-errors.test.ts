@@ -14,6 +14,11 @@ beforeAll(async () => {
   pristine = await makeTinyCheckpoint(1);
 });
 
+/** `pixellm export` of the checkpoint in `checkpointDir` and `visionTowerDir` to `out`. */
+function exportCheckpoint(checkpointDir: string, visionTowerDir: string, out: string) {
+  return pixellm(["export", "--checkpoint", checkpointDir, "--vision-tower", visionTowerDir, "--out", out]);
+}
+
 /** A fresh copy of the generated checkpoint, damaged by `damage`. */
 async function damaged(damage: (checkpointDir: string, visionTowerDir: string) => Promise<void>) {
   const root = await tempDir("damaged");
@@ -106,15 +111,7 @@ describe("pixellm export on bad checkpoints", () => {
   it.each(cases)("refuses %s with a clear message", async (_, damage, message) => {
     const { root, checkpointDir, visionTowerDir } = await damaged(damage);
     const out = path.join(root, "bundle");
-    const result = await pixellm([
-      "export",
-      "--checkpoint",
-      checkpointDir,
-      "--vision-tower",
-      visionTowerDir,
-      "--out",
-      out,
-    ]);
+    const result = await exportCheckpoint(checkpointDir, visionTowerDir, out);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toMatch(/^pixellm export: /m);
@@ -125,15 +122,7 @@ describe("pixellm export on bad checkpoints", () => {
 
   it("exports the undamaged checkpoint", async () => {
     const out = path.join(await tempDir("export"), "bundle");
-    const result = await pixellm([
-      "export",
-      "--checkpoint",
-      pristine.checkpointDir,
-      "--vision-tower",
-      pristine.visionTowerDir,
-      "--out",
-      out,
-    ]);
+    const result = await exportCheckpoint(pristine.checkpointDir, pristine.visionTowerDir, out);
     expect(result.stderr).not.toMatch(STACK_FRAME);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/exported .*bundle: [\d.]+ K parameters, [\d.]+ MB, [\d.]+ s \(fp32\)/);
@@ -156,15 +145,7 @@ describe("pixellm export on bad checkpoints", () => {
   it("refuses to overwrite a bundle without --force", async () => {
     const out = await tempDir("existing");
     await writeFile(path.join(out, "keep.txt"), "x");
-    const result = await pixellm([
-      "export",
-      "--checkpoint",
-      pristine.checkpointDir,
-      "--vision-tower",
-      pristine.visionTowerDir,
-      "--out",
-      out,
-    ]);
+    const result = await exportCheckpoint(pristine.checkpointDir, pristine.visionTowerDir, out);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/already exists and is not empty; choose another --out or pass --force/);
     expect(await readdir(out)).toEqual(["keep.txt"]);

@@ -115,20 +115,10 @@ describe("graphs vs the reference forward", () => {
       attention_mask: int64Tensor([1, T], Array.from(mask)),
       position_ids: int64Tensor([1, T], [...Array(T).keys()]),
     };
-    const headDim = H / reference.config.num_attention_heads;
+    const emptyPast = [1, reference.config.num_key_value_heads, 0, H / reference.config.num_attention_heads];
     for (let i = 0; i < reference.config.num_hidden_layers; i++) {
-      feeds[`past_key_values.${i}.key`] = float32Tensor([
-        1,
-        reference.config.num_key_value_heads,
-        0,
-        headDim,
-      ]);
-      feeds[`past_key_values.${i}.value`] = float32Tensor([
-        1,
-        reference.config.num_key_value_heads,
-        0,
-        headDim,
-      ]);
+      feeds[`past_key_values.${i}.key`] = float32Tensor(emptyPast);
+      feeds[`past_key_values.${i}.value`] = float32Tensor(emptyPast);
     }
     const out = await sessions.llm.run(feeds);
     const ref = runLlm(reference.llm, embeds, mask);

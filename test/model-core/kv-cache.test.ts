@@ -7,6 +7,7 @@ import { loadBundle } from "@pixellm/bundle";
 import { ModelSession, type SessionValue } from "@pixellm/engine";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor, normalStream } from "@pixellm/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maxAbsDiff } from "../support/reference-model";
 import { makeTinyBundle } from "../support/tiny-bundle";
 
 const TOLERANCE = 1e-4; // max abs difference, float32
@@ -56,11 +57,6 @@ async function run(
     position_ids: int64Tensor([1, S], positions),
     ...past,
   });
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 }
 
 describe("llm.onnx KV cache", () => {

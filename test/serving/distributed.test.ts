@@ -71,10 +71,6 @@ async function startSideGateway(name: string, settings: Record<string, string>) 
   return { gateway, address: `127.0.0.1:${gateway.port}` };
 }
 
-async function counts(processes: readonly ManagedProcess[]) {
-  return batchTotals(processes);
-}
-
 describe("distributed serving", () => {
   it("returns what the in-process engine returns, sync and async, through either gateway", async () => {
     const cases = [
@@ -108,9 +104,9 @@ describe("distributed serving", () => {
 
   it("batches 32 concurrent requests at every stage (mean batch size > 1 from the services' own statistics)", async () => {
     const before = {
-      vision: await counts(stages().vision),
-      llm: await counts(stages().llm),
-      decoder: await counts(stages().decoder),
+      vision: await batchTotals(stages().vision),
+      llm: await batchTotals(stages().llm),
+      decoder: await batchTotals(stages().decoder),
     };
     const images = await Promise.all(Array.from({ length: 32 }, (_, i) => image(100 + i)));
     const results = await Promise.all(
@@ -121,7 +117,7 @@ describe("distributed serving", () => {
     for (const r of results)
       expect(r.finishReason, JSON.stringify({ ...r, targets: r.targets.length })).toBe("FINISH_REASON_EOS");
     for (const stage of ["vision", "llm", "decoder"] as const) {
-      const after = await counts(stages()[stage]);
+      const after = await batchTotals(stages()[stage]);
       const batches = after.batches - before[stage].batches;
       const items = after.items - before[stage].items;
       expect(items / batches, `${stage}: ${items} items in ${batches} batches`).toBeGreaterThan(1);
@@ -134,7 +130,7 @@ describe("distributed serving", () => {
     const { gateway, address } = await startSideGateway("deadline", { GATEWAY_WORKER_CONCURRENCY: "1" });
     const client = new PixelLMClient(address);
     try {
-      const before = { vision: await counts(stages().vision), llm: await counts(stages().llm) };
+      const before = { vision: await batchTotals(stages().vision), llm: await batchTotals(stages().llm) };
       const backlog = await Promise.all(Array.from({ length: 16 }, (_, i) => image(200 + i)));
       const jobs = await Promise.all(
         backlog.map((img) => client.submitJob({ image: img, query: "Segment the ball." })),
@@ -145,11 +141,11 @@ describe("distributed serving", () => {
       expect(late.code).toBe(status.DEADLINE_EXCEEDED);
       for (const job of jobs) for await (const _ of client.watchJob(job.jobId)) void _;
       // Only the 16 backlog images reached the vision and generation stages.
-      expect((await counts(stages().vision)).items - before.vision.items).toBe(16);
+      expect((await batchTotals(stages().vision)).items - before.vision.items).toBe(16);
       const llmAfter = await Promise.all(stages().llm.map((p) => stageInfo(p)));
       const prefilled = llmAfter.reduce((sum, i) => sum + Number(i.stats?.prefillItems ?? 0), 0);
       expect(prefilled).toBeGreaterThanOrEqual(16);
-      expect((await counts(stages().llm)).items).toBeGreaterThan(before.llm.items);
+      expect((await batchTotals(stages().llm)).items).toBeGreaterThan(before.llm.items);
     } finally {
       client.close();
       await gateway.stop();
@@ -157,7 +153,7 @@ describe("distributed serving", () => {
   });
 
   it("CancelJob stops a job in flight; it never reaches the later stages", async () => {
-    const decoderBefore = await counts(stages().decoder);
+    const decoderBefore = await batchTotals(stages().decoder);
     const backlog = await Promise.all(Array.from({ length: 12 }, (_, i) => image(300 + i)));
     const jobs = await Promise.all(
       backlog.map((img, i) => clients[i % 2]!.submitJob({ image: img, query: "Segment the ball." })),
@@ -170,7 +166,7 @@ describe("distributed serving", () => {
     expect(last.state).toBe("JOB_STATE_CANCELLED");
     expect(last.error?.code).toBe(status.CANCELLED);
     for (const job of jobs) for await (const _ of clients[0]!.watchJob(job.jobId)) void _;
-    expect((await counts(stages().decoder)).items - decoderBefore.items).toBe(12);
+    expect((await batchTotals(stages().decoder)).items - decoderBefore.items).toBe(12);
   });
 
   it("a repeated idempotency key yields one job", async () => {

@@ -85,7 +85,7 @@ describe("faults", () => {
         );
 
       // Once the run is under way, one replica of each stage dies without a chance to drain.
-      while ([...completions.values()].length < 30) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (completions.size < 30) await new Promise((resolve) => setTimeout(resolve, 100));
       const victims = [
         env.deployment.byRole("vision-encoder")[0]!,
         env.deployment.byRole("llm")[0]!,

@@ -49,48 +49,46 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/*
-The four services. `key` is the values section, `name` the component (object suffix and
-container name), `prefix` the stage's environment prefix, `grpcService` its full name.
+The four services, by values section: `name` is the component (object suffix and container
+name), `entry` the service's main module, `hostEnv`/`portEnv` where it listens,
+`addressesEnv` the gateway's variable for a stage's address, `stage` its metrics label.
 */}}
 {{- define "pixellm.components" -}}
 gateway:
-  key: gateway
   name: gateway
   entry: services/gateway/src/main.ts
-  grpcService: pixellm.v1.PixelLM
   hostEnv: GATEWAY_HOST
   portEnv: GATEWAY_PORT
 visionEncoder:
-  key: visionEncoder
   name: vision-encoder
   entry: services/vision-encoder/src/main.ts
-  grpcService: pixellm.v1.VisionEncoder
   hostEnv: VISION_HOST
   portEnv: VISION_PORT
   addressesEnv: VISION_ADDRESSES
   stage: vision-encoder
 llm:
-  key: llm
   name: llm
   entry: services/llm/src/main.ts
-  grpcService: pixellm.v1.LLMGenerator
   hostEnv: LLM_HOST
   portEnv: LLM_PORT
   addressesEnv: LLM_ADDRESSES
   stage: llm
 pixelDecoder:
-  key: pixelDecoder
   name: pixel-decoder
   entry: services/pixel-decoder/src/main.ts
-  grpcService: pixellm.v1.PixelDecoder
   hostEnv: DECODER_HOST
   portEnv: DECODER_PORT
   addressesEnv: DECODER_ADDRESSES
   stage: pixel-decoder
 {{- end }}
 
+{{/* Values sections in rendering order (a dict's keys would come out sorted). */}}
 {{- define "pixellm.stageKeys" -}}
 {{- list "visionEncoder" "llm" "pixelDecoder" | toJson }}
+{{- end }}
+
+{{- define "pixellm.componentKeys" -}}
+{{- prepend (include "pixellm.stageKeys" . | fromJsonArray) "gateway" | toJson }}
 {{- end }}
 
 {{/* The image of a component: the CUDA image for GPU stages. (dict "root" $ "values" $v) */}}

@@ -44,6 +44,26 @@
 {{- toYaml $resources }}
 {{- end }}
 
+{{/* Non-root with the runtime's seccomp profile. (dict "runAsUser" … "runAsGroup" … "fsGroup" …) */}}
+{{- define "pixellm.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .runAsUser }}
+runAsGroup: {{ .runAsGroup }}
+fsGroup: {{ .fsGroup }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* A native gRPC probe. (dict "port" 7102 "service" "liveness" "timing" $v.probes.liveness) */}}
+{{- define "pixellm.grpcProbe" -}}
+grpc:
+  port: {{ .port }}
+  service: {{ .service | default (quote "") }}
+periodSeconds: {{ .timing.periodSeconds }}
+timeoutSeconds: {{ .timing.timeoutSeconds }}
+failureThreshold: {{ .timing.failureThreshold }}
+{{- end }}
+
 {{- define "pixellm.containerSecurityContext" -}}
 runAsNonRoot: true
 allowPrivilegeEscalation: false

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { PROTO_FILES } from "../src/load";
 
 const root = path.resolve(import.meta.dirname, "..");
 const generated = path.join(root, "src/generated");
@@ -24,9 +25,7 @@ execFileSync(
     "--includeDirs",
     "../../protos",
     "--",
-    "pixellm/v1/pixellm.proto",
-    "pixellm/v1/stages.proto",
-    "pixellm/v1/tensor.proto",
+    ...PROTO_FILES,
   ],
   { cwd: root, stdio: ["ignore", "ignore", "inherit"] },
 );

@@ -1,11 +1,4 @@
-export {
-  packageDefinition,
-  services,
-  PROTO_ROOT,
-  PROTO_FILES,
-  LOADER_OPTIONS,
-  type PixelLMServices,
-} from "./load";
+export { packageDefinition, services, type PixelLMServices } from "./load";
 export { encodeTensor, decodeTensor, TensorCodecError, type TensorSpec } from "./tensor-codec";
 export { crc32c } from "./crc32c";
 export {

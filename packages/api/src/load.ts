@@ -8,10 +8,10 @@ import { type PackageDefinition, loadSync } from "@grpc/proto-loader";
 import type { ProtoGrpcType as PixelLMGrpc } from "./generated/pixellm";
 import type { ProtoGrpcType as StagesGrpc } from "./generated/stages";
 
-export const PROTO_ROOT = path.resolve(import.meta.dirname, "../../../protos");
+const PROTO_ROOT = path.resolve(import.meta.dirname, "../../../protos");
 export const PROTO_FILES = ["pixellm/v1/pixellm.proto", "pixellm/v1/stages.proto", "pixellm/v1/tensor.proto"];
 
-export const LOADER_OPTIONS = {
+const LOADER_OPTIONS = {
   longs: Number,
   enums: String,
   defaults: true,
@@ -19,18 +19,21 @@ export const LOADER_OPTIONS = {
   includeDirs: [PROTO_ROOT],
 };
 
-let cached: PackageDefinition | undefined;
+let cachedDefinition: PackageDefinition | undefined;
+let cachedServices: PixelLMServices | undefined;
 
 /** The package definition of every pixellm.v1 file (also what server reflection serves). */
 export function packageDefinition(): PackageDefinition {
-  cached ??= loadSync(PROTO_FILES, { ...LOADER_OPTIONS });
-  return cached;
+  cachedDefinition ??= loadSync(PROTO_FILES, { ...LOADER_OPTIONS });
+  return cachedDefinition;
 }
 
 export type PixelLMServices = PixelLMGrpc["pixellm"]["v1"] & StagesGrpc["pixellm"]["v1"];
 
 /** Service constructors and definitions of pixellm.v1 (PixelLM, VisionEncoder, LLMGenerator, PixelDecoder). */
 export function services(): PixelLMServices {
-  const loaded = grpc.loadPackageDefinition(packageDefinition()) as unknown as PixelLMGrpc & StagesGrpc;
-  return loaded.pixellm.v1;
+  // Built once: every client (and each launcher Info probe) asks for the constructors.
+  cachedServices ??= (grpc.loadPackageDefinition(packageDefinition()) as unknown as PixelLMGrpc & StagesGrpc)
+    .pixellm.v1;
+  return cachedServices;
 }

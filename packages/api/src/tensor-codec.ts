@@ -6,10 +6,9 @@
 import {
   type DType,
   type HostTensor,
-  DTYPE_BYTES,
+  byteLengthOf,
   bytesOf,
   makeTensor,
-  numel,
   shapeString,
   viewAs,
 } from "@pixellm/tensor";
@@ -53,8 +52,9 @@ export function decodeTensor<D extends DType>(
   message: Tensor__Output | null | undefined,
   spec: TensorSpec<D>,
 ): HostTensor<D> {
-  const expected = `${spec.dtype}[${spec.shape.map((d) => d ?? "*").join(",")}]`;
-  if (!message) throw new TensorCodecError(`${field} is missing; expected ${expected}`);
+  // Built only for an error message: every stage call decodes several tensors.
+  const expected = () => `${spec.dtype}[${spec.shape.map((d) => d ?? "*").join(",")}]`;
+  if (!message) throw new TensorCodecError(`${field} is missing; expected ${expected()}`);
   const dtype = FROM_PROTO.get(message.dtype);
   const shape = message.shape.map(Number);
   if (
@@ -64,10 +64,10 @@ export function decodeTensor<D extends DType>(
     shape.some((d) => !Number.isInteger(d) || d < 0)
   ) {
     throw new TensorCodecError(
-      `${field} must be ${expected}, got ${dtype ?? message.dtype}${shapeString(shape)}`,
+      `${field} must be ${expected()}, got ${dtype ?? message.dtype}${shapeString(shape)}`,
     );
   }
-  const bytes = numel(shape) * DTYPE_BYTES[dtype];
+  const bytes = byteLengthOf(dtype, shape);
   if (message.data.byteLength !== bytes) {
     throw new TensorCodecError(
       `${field} ${dtype}${shapeString(shape)} needs ${bytes} bytes of data, got ${message.data.byteLength}`,

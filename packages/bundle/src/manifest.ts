@@ -12,6 +12,12 @@ export const BUNDLE_VERSION = 1;
 export type GraphName = "vision" | "embed" | "llm" | "decoder";
 export const GRAPH_NAMES: readonly GraphName[] = ["vision", "embed", "llm", "decoder"];
 
+/** The llm graph's KV cache inputs and outputs, per layer (the exporter and the engine agree on these). */
+export const pastKeyName = (layer: number) => `past_key_values.${layer}.key`;
+export const pastValueName = (layer: number) => `past_key_values.${layer}.value`;
+export const presentKeyName = (layer: number) => `present.${layer}.key`;
+export const presentValueName = (layer: number) => `present.${layer}.value`;
+
 export interface GraphEntry {
   /** The .onnx file; an external-data file, if any, is listed in `files` too. */
   readonly file: string;

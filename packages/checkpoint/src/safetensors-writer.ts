@@ -4,7 +4,8 @@
  */
 import { type FileHandle, open, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type DType, DTYPE_BYTES, numel } from "@pixellm/tensor";
+import { type DType, byteLengthOf } from "@pixellm/tensor";
+import { SAFETENSORS_DTYPE_NAMES } from "./safetensors";
 
 export interface TensorToWrite {
   readonly name: string;
@@ -14,18 +15,8 @@ export interface TensorToWrite {
   produce(write: (chunk: Uint8Array) => Promise<void>): Promise<void>;
 }
 
-const SAFETENSORS_DTYPE_NAMES: Readonly<Record<DType, string>> = {
-  float32: "F32",
-  float16: "F16",
-  bfloat16: "BF16",
-  int64: "I64",
-  int32: "I32",
-  uint8: "U8",
-  bool: "BOOL",
-};
-
 function byteLength(t: Pick<TensorToWrite, "dtype" | "shape">): number {
-  return numel(t.shape) * DTYPE_BYTES[t.dtype];
+  return byteLengthOf(t.dtype, t.shape);
 }
 
 export async function writeSafetensors(

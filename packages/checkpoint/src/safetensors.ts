@@ -4,19 +4,23 @@
  */
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { type DType, DTYPE_BYTES, numel, shapeString } from "@pixellm/tensor";
+import { type DType, DTYPES, byteLengthOf, shapeString } from "@pixellm/tensor";
 import { CheckpointError } from "./errors";
-import { type StoredTensor, TensorFile, openTensorFile } from "./tensor-file";
+import { type StoredTensor, TensorFile, openTensorFile, readRange } from "./tensor-file";
 
-const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
-  F32: "float32",
-  F16: "float16",
-  BF16: "bfloat16",
-  I64: "int64",
-  I32: "int32",
-  U8: "uint8",
-  BOOL: "bool",
+/** The header's name of each dtype (the writer spells them the same way). */
+export const SAFETENSORS_DTYPE_NAMES: Readonly<Record<DType, string>> = {
+  float32: "F32",
+  float16: "F16",
+  bfloat16: "BF16",
+  int64: "I64",
+  int32: "I32",
+  uint8: "U8",
+  bool: "BOOL",
 };
+const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = Object.fromEntries(
+  DTYPES.map((dtype) => [SAFETENSORS_DTYPE_NAMES[dtype], dtype]),
+);
 
 /** Headers over this size are refused: real ones are a few hundred kilobytes. */
 const MAX_HEADER_BYTES = 100 * 2 ** 20;
@@ -47,8 +51,7 @@ async function readHeader(handle: FileHandle, file: string) {
       "truncated_shard",
       `${name} is ${size} bytes: too short for a safetensors header`,
     );
-  const lengthBytes = Buffer.alloc(8);
-  await handle.read(lengthBytes, 0, 8, 0);
+  const lengthBytes = Buffer.from(await readRange(handle, file, 0, 8));
   const headerLength = Number(lengthBytes.readBigUInt64LE(0));
   if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
     throw new CheckpointError(
@@ -56,11 +59,10 @@ async function readHeader(handle: FileHandle, file: string) {
       `${name}: header claims ${headerLength} bytes but the file has ${size}; the file is truncated or not safetensors`,
     );
   }
-  const headerBytes = Buffer.alloc(headerLength);
-  await handle.read(headerBytes, 0, headerLength, 8);
+  const headerBytes = await readRange(handle, file, 8, headerLength);
   let header: unknown;
   try {
-    header = JSON.parse(headerBytes.toString("utf8"));
+    header = JSON.parse(Buffer.from(headerBytes.buffer).toString("utf8"));
   } catch {
     throw new CheckpointError("invalid_header", `${name}: the safetensors header is not valid JSON`);
   }
@@ -104,7 +106,7 @@ function parseEntry(
     );
   }
   const [begin, end] = offsets as [number, number];
-  const byteLength = numel(shape) * DTYPE_BYTES[dtype];
+  const byteLength = byteLengthOf(dtype, shape);
   if (end - begin !== byteLength) {
     throw new CheckpointError(
       "invalid_header",

@@ -1,42 +1,23 @@
-import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { bytesOf } from "@pixellm/tensor";
 import {
-  CheckpointError,
   SafetensorsFile,
   TensorStore,
   type TensorToWrite,
   writeSafetensors,
   writeShardedCheckpoint,
 } from "../src";
+import { expectCheckpointError, tempDir } from "./support";
 
 function tensor(name: string, values: number[], shape = [values.length]): TensorToWrite {
   return { name, dtype: "float32", shape, produce: (write) => write(bytesOf(Float32Array.from(values))) };
 }
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), "safetensors-"));
-}
-
-async function expectCheckpointError(
-  promise: Promise<unknown>,
-  code: string,
-  message: RegExp,
-): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckpointError);
-  expect((error as CheckpointError).code).toBe(code);
-  expect((error as CheckpointError).message).toMatch(message);
-}
-
 describe("safetensors", () => {
   it("reads back what it wrote, whole and in chunks", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("safetensors-");
     const file = path.join(dir, "a.safetensors");
     await writeSafetensors(file, [tensor("x", [1, 2, 3, 4, 5, 6], [2, 3]), tensor("y", [7])]);
     const st = await SafetensorsFile.open(file);
@@ -49,7 +30,7 @@ describe("safetensors", () => {
   });
 
   it("names a truncated shard and the tensor that runs past its end", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("safetensors-");
     const file = path.join(dir, "t.safetensors");
     const size = await writeSafetensors(file, [tensor("first", [1, 2]), tensor("second", [3, 4, 5])]);
     await truncate(file, size - 4);
@@ -61,7 +42,7 @@ describe("safetensors", () => {
   });
 
   it("rejects a file too short to hold a header, and a header that is not JSON", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("safetensors-");
     await writeFile(path.join(dir, "short.safetensors"), Uint8Array.of(1, 2, 3));
     await expectCheckpointError(
       SafetensorsFile.open(path.join(dir, "short.safetensors")),
@@ -80,7 +61,7 @@ describe("safetensors", () => {
   });
 
   it("names a tensor with an unknown dtype", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("safetensors-");
     const header = Buffer.from(JSON.stringify({ w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } }));
     const prefix = Buffer.alloc(8);
     prefix.writeBigUInt64LE(BigInt(header.length));
@@ -95,7 +76,7 @@ describe("safetensors", () => {
 
 describe("TensorStore over a sharded checkpoint", () => {
   it("finds every tensor through the index, across shards", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("safetensors-");
     const shards = await writeShardedCheckpoint(
       dir,
       [tensor("a", [1, 2]), tensor("b", [3, 4]), tensor("c", [5])],
@@ -113,7 +94,7 @@ describe("TensorStore over a sharded checkpoint", () => {
   });
 
   it("names a missing tensor and a shape that does not match", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("safetensors-");
     await writeShardedCheckpoint(dir, [tensor("a", [1, 2, 3, 4], [2, 2])], 1024);
     const store = await TensorStore.openDirectory(dir, "checkpoint");
     expect(() => store.info("model.norm.weight")).toThrow(
@@ -126,7 +107,7 @@ describe("TensorStore over a sharded checkpoint", () => {
   });
 
   it("reports a broken index: bad JSON, a shard it lists that is absent, a tensor missing from its shard", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("safetensors-");
     await writeShardedCheckpoint(dir, [tensor("a", [1])], 1024);
     const indexPath = path.join(dir, "model.safetensors.index.json");
     const index = JSON.parse(await readFile(indexPath, "utf8")) as { weight_map: Record<string, string> };

@@ -2,13 +2,13 @@
  * Reading PyTorch pickle (.bin) checkpoints against files torch 1.13 wrote
  * (scripts/reference/make-torch-bin-fixtures.py) and the values it recorded in expected.json.
  */
-import { access, copyFile, cp, mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { access, copyFile, cp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DTYPE_BYTES, bytesOf, floatBytesToFloat32, viewAs } from "@pixellm/tensor";
-import { CheckpointError, type TensorShard, TensorStore, TorchFile, writeSafetensors } from "../src";
+import { type TensorShard, TensorStore, TorchFile, writeSafetensors } from "../src";
+import { expectCheckpointError, tempDir } from "./support";
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "torch-bin");
 
@@ -22,29 +22,6 @@ const expected = JSON.parse(await readFile(path.join(FIXTURES, "expected.json"),
   files: Record<string, Record<string, ExpectedTensor>>;
 };
 const SINGLE = expected.files["single/pytorch_model.bin"]!;
-
-async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), "torch-bin-"));
-}
-
-async function caught(promise: Promise<unknown>): Promise<CheckpointError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckpointError);
-  return error as CheckpointError;
-}
-
-async function expectCheckpointError(
-  promise: Promise<unknown>,
-  code: string,
-  message: RegExp,
-): Promise<void> {
-  const error = await caught(promise);
-  expect(error.code).toBe(code);
-  expect(error.message).toMatch(message);
-}
 
 function numbers(bytes: Uint8Array, dtype: string): number[] {
   if (dtype === "int64") return [...viewAs("int64", bytes)].map(Number);
@@ -159,7 +136,7 @@ describe("TorchFile", () => {
   });
 
   it("reports a truncated file as a truncated shard, wherever it is cut", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("torch-bin-");
     const file = path.join(dir, "pytorch_model.bin");
     const { size } = await stat(path.join(FIXTURES, "single", "pytorch_model.bin"));
     for (const cut of [1, 200, size - 100]) {
@@ -174,7 +151,7 @@ describe("TorchFile", () => {
   });
 
   it("names a file that is not a zip archive, or missing", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("torch-bin-");
     await writeFile(path.join(dir, "text.bin"), "not a checkpoint");
     await expectCheckpointError(
       TorchFile.open(path.join(dir, "text.bin")),
@@ -211,7 +188,7 @@ describe("TensorStore over PyTorch .bin checkpoints", () => {
   });
 
   it("reports a shard the index lists but the directory lacks as a broken index", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("torch-bin-");
     await cp(path.join(FIXTURES, "sharded"), dir, { recursive: true });
     await rm(path.join(dir, "pytorch_model-00002-of-00002.bin"));
     await expectCheckpointError(
@@ -222,7 +199,7 @@ describe("TensorStore over PyTorch .bin checkpoints", () => {
   });
 
   it("reports an index entry its shard does not hold, and a truncated shard", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("torch-bin-");
     await cp(path.join(FIXTURES, "sharded"), dir, { recursive: true });
     const indexPath = path.join(dir, "pytorch_model.bin.index.json");
     const index = JSON.parse(await readFile(indexPath, "utf8")) as { weight_map: Record<string, string> };
@@ -246,7 +223,7 @@ describe("TensorStore over PyTorch .bin checkpoints", () => {
   });
 
   it("refuses a malicious pytorch_model.bin", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("torch-bin-");
     await copyFile(path.join(FIXTURES, "malicious.bin"), path.join(dir, "pytorch_model.bin"));
     await expectCheckpointError(
       TensorStore.openDirectory(dir, "checkpoint"),
@@ -256,7 +233,7 @@ describe("TensorStore over PyTorch .bin checkpoints", () => {
   });
 
   it("prefers safetensors when a directory holds both formats, and names both when it holds neither", async () => {
-    const dir = await tempDir();
+    const dir = await tempDir("torch-bin-");
     await copyFile(path.join(FIXTURES, "single", "pytorch_model.bin"), path.join(dir, "pytorch_model.bin"));
     const only = { name: "only", dtype: "float32" as const, shape: [1] };
     await writeSafetensors(path.join(dir, "model.safetensors"), [
@@ -266,7 +243,7 @@ describe("TensorStore over PyTorch .bin checkpoints", () => {
     expect(store.names()).toEqual(["only"]);
     await store.close();
 
-    const empty = await tempDir();
+    const empty = await tempDir("torch-bin-");
     await expectCheckpointError(
       TensorStore.openDirectory(empty, "checkpoint"),
       "missing_file",

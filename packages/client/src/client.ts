@@ -34,13 +34,8 @@ export class PixelLMClient {
   private readonly metadata = new grpc.Metadata();
 
   constructor(address: string, options: ClientOptions = {}) {
-    const Client = services().PixelLM as unknown as new (
-      address: string,
-      credentials: grpc.ChannelCredentials,
-      options: grpc.ChannelOptions,
-    ) => GeneratedClient;
     const max = options.maxMessageBytes ?? 64 * 2 ** 20;
-    this.client = new Client(address, grpc.credentials.createInsecure(), {
+    this.client = new (services().PixelLM)(address, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": max,
       "grpc.max_send_message_length": max,
     });

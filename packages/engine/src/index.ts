@@ -31,6 +31,7 @@ export {
 } from "./stages/decoder-stage";
 export {
   LlmRunner,
+  imageSplice,
   modelDims,
   type ModelDims,
   type SequenceModel,

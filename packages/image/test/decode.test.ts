@@ -1,11 +1,12 @@
 import { crc32 } from "node:zlib";
+import { uniformStream } from "@pixellm/tensor";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { type ImageInputErrorCode, type RgbImage, ImageInputError, decodeImage } from "../src";
 import { fromBase64, runPython, toBase64 } from "./support/python";
-import { randomBytes, seededRandom } from "./support/random";
+import { randomBytes } from "./support/random";
 
-const random = seededRandom(42);
+const random = uniformStream(42);
 
 function rawInput(data: Uint8Array | Uint16Array, width: number, height: number, channels: 1 | 2 | 3 | 4) {
   return sharp(data, { raw: { width, height, channels } });

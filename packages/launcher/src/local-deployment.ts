@@ -22,9 +22,9 @@ export interface DeploymentOptions {
 }
 
 const STAGES = [
-  { role: "vision-encoder", short: "vision", portVariable: "VISION_PORT", addresses: "VISION_ADDRESSES" },
-  { role: "llm", short: "llm", portVariable: "LLM_PORT", addresses: "LLM_ADDRESSES" },
-  { role: "pixel-decoder", short: "decoder", portVariable: "DECODER_PORT", addresses: "DECODER_ADDRESSES" },
+  { role: "vision-encoder", short: "vision", prefix: "VISION" },
+  { role: "llm", short: "llm", prefix: "LLM" },
+  { role: "pixel-decoder", short: "decoder", prefix: "DECODER" },
 ] as const;
 
 export class LocalDeployment {
@@ -49,15 +49,15 @@ export class LocalDeployment {
         const env = {
           ...common,
           ...options.roleEnv?.[stage.role],
-          [stage.portVariable]: String(port),
-          [`${stage.portVariable.replace("_PORT", "_HOST")}`]: "127.0.0.1",
+          [`${stage.prefix}_PORT`]: String(port),
+          [`${stage.prefix}_HOST`]: "127.0.0.1",
         };
         processes.push(
           new ManagedProcess(`${stage.short}-${i}`, stage.role, port, await freePort(), env, logs),
         );
         addresses.push(`127.0.0.1:${port}`);
       }
-      gatewayEnv[stage.addresses] = addresses.join(",");
+      gatewayEnv[`${stage.prefix}_ADDRESSES`] = addresses.join(",");
     }
     for (let i = 0; i < options.gateways; i++) {
       const port = await freePort();
@@ -80,12 +80,8 @@ export class LocalDeployment {
     }
     const deployment = new LocalDeployment(processes, options.readyTimeoutMs ?? 120_000);
     try {
-      const stages = processes.filter((p) => p.role !== "gateway");
-      for (const p of stages) p.start();
-      await Promise.all(stages.map((p) => p.ready(deployment.readyTimeoutMs)));
-      const gateways = processes.filter((p) => p.role === "gateway");
-      for (const p of gateways) p.start();
-      await Promise.all(gateways.map((p) => p.ready(deployment.readyTimeoutMs)));
+      await deployment.startAll(deployment.stages());
+      await deployment.startAll(deployment.byRole("gateway"));
     } catch (error) {
       await deployment.stop();
       throw error;
@@ -95,6 +91,15 @@ export class LocalDeployment {
 
   byRole(role: Role): ManagedProcess[] {
     return this.processes.filter((p) => p.role === role);
+  }
+
+  private stages(): ManagedProcess[] {
+    return this.processes.filter((p) => p.role !== "gateway");
+  }
+
+  private async startAll(group: readonly ManagedProcess[]): Promise<void> {
+    for (const p of group) p.start();
+    await Promise.all(group.map((p) => p.ready(this.readyTimeoutMs)));
   }
 
   get gatewayAddresses(): string[] {
@@ -110,7 +115,7 @@ export class LocalDeployment {
   async stop(): Promise<void> {
     // Gateways first (they drain their jobs), then the stages they call.
     await Promise.all(this.byRole("gateway").map((p) => p.stop()));
-    await Promise.all(this.processes.filter((p) => p.role !== "gateway").map((p) => p.stop()));
+    await Promise.all(this.stages().map((p) => p.stop()));
     for (const p of this.processes) p.closeLog();
   }
 }

@@ -1,6 +1,7 @@
 /** Reading the stages' own statistics (their `Info` RPC) from outside: tests and benchmarks. */
 import * as grpc from "@grpc/grpc-js";
 import { type InfoRequest, type StageInfo__Output, services } from "@pixellm/api";
+import { unaryCall } from "@pixellm/service-kit";
 import type { ManagedProcess } from "./managed-process";
 
 const STAGE_SERVICES = {
@@ -16,20 +17,18 @@ type InfoClient = grpc.Client & {
   ): void;
 };
 
-export function stageInfo(process: ManagedProcess): Promise<StageInfo__Output> {
-  if (process.role === "gateway") return Promise.reject(new Error("a gateway has no stage Info"));
+export async function stageInfo(process: ManagedProcess): Promise<StageInfo__Output> {
+  if (process.role === "gateway") throw new Error("a gateway has no stage Info");
   const Client = services()[STAGE_SERVICES[process.role]] as unknown as new (
     address: string,
     credentials: grpc.ChannelCredentials,
   ) => InfoClient;
   const client = new Client(process.address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) =>
-    client.Info({}, (error, response) => {
-      client.close();
-      if (error) reject(error);
-      else resolve(response!);
-    }),
-  );
+  try {
+    return await unaryCall<StageInfo__Output>((callback) => client.Info({}, callback));
+  } finally {
+    client.close();
+  }
 }
 
 export interface BatchTotals {

@@ -1,9 +1,6 @@
 export {
   exportBundle,
   ExportTargetError,
-  IMAGE_TOKEN_INDEX,
-  PIXEL_MEAN,
-  PIXEL_STD,
   type ExportOptions,
   type ExportProgress,
   type ExportSummary,

@@ -4,7 +4,7 @@
  * bytes are read only while the model file is written.
  */
 import type { ByteSink } from "@pixellm/protobuf";
-import { type DType, DTYPE_BYTES, bytesOf, float32ToFloat16, numel, shapeString } from "@pixellm/tensor";
+import { type DType, byteLengthOf, bytesOf, encodeFloat32, shapeString } from "@pixellm/tensor";
 import type { AttributeValue, Dim, NodeDef, TensorValue, ValueInfo } from "./proto";
 
 /** The bytes of one initializer, produced on demand: exactly `byteLength` bytes. */
@@ -18,7 +18,7 @@ export interface InitializerSource {
 export type FloatType = "float32" | "float16";
 
 export function memorySource(dtype: DType, dims: readonly number[], bytes: Uint8Array): InitializerSource {
-  const expected = numel(dims) * DTYPE_BYTES[dtype];
+  const expected = byteLengthOf(dtype, dims);
   if (bytes.byteLength !== expected) {
     throw new RangeError(`${dtype}${shapeString(dims)} needs ${expected} bytes, got ${bytes.byteLength}`);
   }
@@ -31,12 +31,7 @@ export function floatSource(
   dims: readonly number[],
   values: Float32Array,
 ): InitializerSource {
-  return memorySource(dtype, dims, encodeFloats(dtype, values));
-}
-
-export function encodeFloats(dtype: FloatType, values: ArrayLike<number>): Uint8Array {
-  if (dtype === "float32") return bytesOf(Float32Array.from(values));
-  return bytesOf(Uint16Array.from(values, (v) => float32ToFloat16(v)));
+  return memorySource(dtype, dims, encodeFloat32(values, dtype));
 }
 
 export interface GraphDefinition {

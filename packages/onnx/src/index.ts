@@ -2,7 +2,6 @@ export {
   GraphBuilder,
   memorySource,
   floatSource,
-  encodeFloats,
   tensorAttribute,
   type FloatType,
   type GraphDefinition,

@@ -32,5 +32,5 @@ export { runLlm, embedTokens, type LlmOutput } from "./llm";
 export { spliceImage, IMAGE_TOKEN_INDEX, type MultimodalInputs } from "./multimodal";
 export { textHiddenFcs, fuseSegTokens, decodeLowResMasks, LOW_RES_SIZE } from "./pixel-decoder";
 export { randomPositionEncoding } from "./position-encoding";
-export { postprocessMasks, maskScores, binarizeMasks } from "./postprocess";
+export { postprocessMasks, maskScores } from "./postprocess";
 export * as kernels from "./kernels/index";

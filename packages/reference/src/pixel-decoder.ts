@@ -184,11 +184,12 @@ function predictLevelMask(w: PixelDecoderWeights, input: LevelInputs): Float32Ar
   }
   const src = input.features.slice();
   if (input.previous) {
-    // src = (sigmoid(mean_c(previous_masks)) + 1) · src; the mean is over a single channel
+    // src = (sigmoid(mean_c(previous_masks)) + 1) · src; the mean is over a single channel.
+    // The float32 gate is per pixel, so it is computed once and broadcast over the channels.
+    const previous = input.previous;
+    const gate = Float32Array.from({ length: pixels }, (_, p) => sigmoid(previous[p]!) + 1);
     for (let c = 0; c < d; c++) {
-      for (let p = 0; p < pixels; p++) {
-        src[c * pixels + p] = Math.fround(sigmoid(input.previous[p]!) + 1) * src[c * pixels + p]!;
-      }
+      for (let p = 0; p < pixels; p++) src[c * pixels + p] = gate[p]! * src[c * pixels + p]!;
     }
   }
   for (let i = 0; i < src.length; i++) src[i] = src[i]! + input.dense[i]!;

@@ -61,10 +61,3 @@ export function maskScores(masks: Float32Array, pixels: number): Float32Array {
   }
   return scores;
 }
-
-/** chat.py's binarisation: logit > 0. */
-export function binarizeMasks(masks: Float32Array): Uint8Array {
-  const out = new Uint8Array(masks.length);
-  for (let i = 0; i < masks.length; i++) out[i] = masks[i]! > 0 ? 1 : 0;
-  return out;
-}

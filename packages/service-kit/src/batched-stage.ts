@@ -5,14 +5,8 @@
 import type * as grpc from "@grpc/grpc-js";
 import { type BatchExecutor, DynamicBatcher } from "./dynamic-batcher";
 import type { LoadedStage, StageProcess } from "./run-stage";
+import type { BatchingConfig } from "./stage-settings";
 import { stageTelemetry } from "./telemetry/stage-telemetry";
-
-/** The batching settings `batchingSettings()` declares. */
-export interface BatchingConfig {
-  readonly maxBatchSize: number;
-  readonly maxBatchDelayMs: number;
-  readonly maxQueue: number;
-}
 
 export interface StageModel {
   /** Part of the load spent warming up. */

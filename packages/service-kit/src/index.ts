@@ -31,7 +31,7 @@ export {
 } from "./dynamic-batcher";
 export { ServiceHost, LIVENESS, type ServiceBinding, type HostOptions } from "./service-host";
 export { callContext, type CallContext } from "./call-context";
-export { stageSettings, processSettings, batchingSettings, type BatchingDefaults } from "./stage-settings";
+export { stageSettings, processSettings, batchingSettings, type BatchingConfig } from "./stage-settings";
 export {
   startStage,
   runStageMain,
@@ -54,10 +54,4 @@ export { recordBatch } from "./telemetry/batch-telemetry";
 export { stageTelemetry } from "./telemetry/stage-telemetry";
 export { shutdownTelemetry } from "./telemetry/lifecycle";
 export type { SpanRecord } from "./telemetry/file-span-exporter";
-export {
-  batchedStage,
-  serverSettings,
-  type BatchingConfig,
-  type StageModel,
-  type StageServerSettings,
-} from "./batched-stage";
+export { batchedStage, serverSettings, type StageModel, type StageServerSettings } from "./batched-stage";

@@ -53,10 +53,9 @@ export class ServiceHost {
       "grpc.max_send_message_length": options.maxMessageBytes,
     });
     for (const service of options.services) server.addService(service.definition, service.implementation);
+    const names = options.services.map((s) => s.name);
     // Reflection lists only what this server serves (the package defines every stage's service).
-    new ReflectionService(packageDefinition(), {
-      services: options.services.map((s) => s.name),
-    }).addToServer(server);
+    new ReflectionService(packageDefinition(), { services: names }).addToServer(server);
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
         `${options.host}:${options.port}`,
@@ -64,14 +63,8 @@ export class ServiceHost {
         (error, bound) => (error ? reject(error) : resolve(bound)),
       );
     });
-    const host = new ServiceHost(
-      server,
-      port,
-      options.services.map((s) => s.name),
-      options.logger,
-    );
-    options.logger.info("listening", { port, services: options.services.map((s) => s.name).join(",") });
-    return host;
+    options.logger.info("listening", { port, services: names.join(",") });
+    return new ServiceHost(server, port, names, options.logger);
   }
 
   /** Readiness: SERVING once the model is warm, NOT_SERVING while loading or draining. */

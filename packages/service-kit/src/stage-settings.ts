@@ -69,12 +69,13 @@ export function processSettings() {
       default: "info",
       description: "lowest log level written",
     }),
-    // Read by the telemetry bootstrap (src/telemetry.ts); listed here so the table documents them.
+    // Read by the telemetry bootstrap (telemetry/start.ts); listed here so the table documents them.
     ...telemetrySettings(),
   } satisfies ConfigTable;
 }
 
-export interface BatchingDefaults {
+/** The batching settings `batchingSettings()` declares (and their defaults). */
+export interface BatchingConfig {
   readonly maxBatchSize: number;
   readonly maxBatchDelayMs: number;
   readonly maxQueue: number;
@@ -84,7 +85,7 @@ export interface BatchingDefaults {
  * The dynamic-batching settings of a stage (`<PREFIX>_MAX_BATCH_SIZE`, `_MAX_BATCH_DELAY_MS`,
  * `_MAX_QUEUE`), the options of its `DynamicBatcher`; `unit` names what is batched ("images").
  */
-export function batchingSettings(prefix: string, defaults: BatchingDefaults, unit: string) {
+export function batchingSettings(prefix: string, defaults: BatchingConfig, unit: string) {
   return {
     maxBatchSize: int({
       env: `${prefix}_MAX_BATCH_SIZE`,

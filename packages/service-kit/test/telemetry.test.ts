@@ -4,25 +4,20 @@
  * a server call continues the caller's trace from its metadata and counts its status code.
  */
 import * as grpc from "@grpc/grpc-js";
-import { SpanKind, context, metrics, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { SpanKind, context, metrics, trace } from "@opentelemetry/api";
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
   MeterProvider,
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+import type { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { EngineError } from "@pixellm/pipeline";
 import { beforeAll, describe, expect, it } from "vitest";
+import { installTestTracing } from "../../../test/support/test-tracing";
 import { DynamicBatcher, metadataWithContext, stageTelemetry, startServerCall } from "../src/index";
 
-const spans = new InMemorySpanExporter();
+let spans: InMemorySpanExporter;
 const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 const reader = new PeriodicExportingMetricReader({
   exporter: metricExporter,
@@ -30,11 +25,7 @@ const reader = new PeriodicExportingMetricReader({
 });
 
 beforeAll(() => {
-  trace.setGlobalTracerProvider(
-    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
-  );
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  spans = installTestTracing();
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 });
 

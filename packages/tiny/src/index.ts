@@ -6,6 +6,4 @@ export {
   type PresetName,
   type CheckpointPreset,
 } from "./presets";
-export { writeGeneratedWeights, type WeightsToWrite } from "./write-weights";
 export { type DtypePolicy, type StoredDtype } from "./synth-weights";
-export { pixellmConfigJson, clipConfigJson } from "./configs";

@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  codebookTokenNames,
   parseClipVisionConfig,
   parsePixelLMConfig,
   pixellmNames,
@@ -59,27 +60,27 @@ export async function makeCheckpoint(options: MakeCheckpointOptions): Promise<Ge
 
   const overrides = new Map<string, Float32Array>();
   let plantedAnswer: number[] | undefined;
-  if (options.plantAnswer ?? preset.plantAnswer) {
-    const tokenizer = await loadTokenizer(checkpointDir);
-    const promptIds = tokenizerImageToken(tokenizer, buildPrompt("What is it?"));
-    const seg = Array.from({ length: 6 }, (_, i) => tokenizerInfo.addedTokens[`[SEG${i}]`]!);
-    plantedAnswer = [
-      ...PLANTED_ANSWER_PIECES.map((p) => tokenizer.pieceToId(p)),
-      ...seg,
-      tokenizer.pieceToId("."),
-      config.eos_token_id,
-    ];
+  const plant = options.plantAnswer ?? preset.plantAnswer;
+  if (plant || options.neverEos) {
     const specs = new Map(pixellmParameters(config).map((s) => [s.name, s]));
-    const embed = sampleParameter(specs.get(pixellmNames.embedTokens)!, seed);
-    const lmHead = sampleParameter(specs.get(pixellmNames.lmHead)!, seed);
-    plantChain(embed, lmHead, config.hidden_size, [promptIds[promptIds.length - 1]!, ...plantedAnswer]);
-    overrides.set(pixellmNames.lmHead, lmHead);
-  } else if (options.neverEos) {
-    const lmHead = sampleParameter(
-      pixellmParameters(config).find((s) => s.name === pixellmNames.lmHead)!,
-      seed,
-    );
-    lmHead.fill(0, config.eos_token_id * config.hidden_size, (config.eos_token_id + 1) * config.hidden_size);
+    const sample = (name: string) => sampleParameter(specs.get(name)!, seed);
+    const lmHead = sample(pixellmNames.lmHead);
+    if (plant) {
+      const tokenizer = await loadTokenizer(checkpointDir);
+      const promptIds = tokenizerImageToken(tokenizer, buildPrompt("What is it?"));
+      const seg = codebookTokenNames(config).map((name) => tokenizerInfo.addedTokens[name]!);
+      plantedAnswer = [
+        ...PLANTED_ANSWER_PIECES.map((p) => tokenizer.pieceToId(p)),
+        ...seg,
+        tokenizer.pieceToId("."),
+        config.eos_token_id,
+      ];
+      const embed = sample(pixellmNames.embedTokens);
+      plantChain(embed, lmHead, config.hidden_size, [promptIds[promptIds.length - 1]!, ...plantedAnswer]);
+    } else {
+      const H = config.hidden_size;
+      lmHead.fill(0, config.eos_token_id * H, (config.eos_token_id + 1) * H);
+    }
     overrides.set(pixellmNames.lmHead, lmHead);
   }
   const written = await writeGeneratedWeights({

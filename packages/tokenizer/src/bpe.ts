@@ -146,10 +146,9 @@ export class SentencePieceBpe implements Vocabulary {
     }
 
     const out: string[] = [];
+    // Only unused pieces are in reverseMerge, so a hit is a piece to split back.
     const resegment = (piece: string): void => {
-      const id = this.pieceToId(piece);
-      const parts =
-        id !== undefined && this.model.pieces[id]!.type === "unused" ? reverseMerge.get(piece) : undefined;
+      const parts = reverseMerge.get(piece);
       if (parts === undefined) out.push(piece);
       else parts.forEach(resegment);
     };

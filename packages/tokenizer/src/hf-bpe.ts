@@ -129,7 +129,8 @@ export class HfBpe implements Vocabulary {
     let unk: { id: number; length: number } | undefined;
     for (const ch of normalized) {
       const id = this.ids.get(ch);
-      const length = utf8.encode(ch).byteLength;
+      const bytes = utf8.encode(ch);
+      const length = bytes.byteLength;
       if (id !== undefined) {
         if (unk) add(unk.id, unk.length);
         unk = undefined;
@@ -137,7 +138,7 @@ export class HfBpe implements Vocabulary {
         continue;
       }
       if (this.model.byteFallback) {
-        const byteIds = [...utf8.encode(ch)].map((b) => this.ids.get(byteToPiece(b)));
+        const byteIds = [...bytes].map((b) => this.ids.get(byteToPiece(b)));
         if (byteIds.every((b) => b !== undefined)) {
           // Like tokenizers 0.13.3, a pending <unk> is not flushed before the byte tokens.
           byteIds.forEach((b) => add(b, 1));

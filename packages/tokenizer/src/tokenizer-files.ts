@@ -24,9 +24,9 @@ type SpecialKey = (typeof SPECIAL_KEYS)[number];
 export async function loadTokenizer(dir: string): Promise<LlamaTokenizer> {
   const configFile = join(dir, "tokenizer_config.json");
   const mapFile = join(dir, "special_tokens_map.json");
-  const config = await readJsonObject(configFile);
-  const specialMap = await readJsonObject(mapFile);
-  checkConfig(config ?? {}, configFile);
+  const config = (await readJsonObject(configFile)) ?? {};
+  const specialMap = (await readJsonObject(mapFile)) ?? {};
+  checkConfig(config, configFile);
 
   const modelFile = join(dir, "tokenizer.model");
   const jsonFile = join(dir, "tokenizer.json");
@@ -57,7 +57,7 @@ export async function loadTokenizer(dir: string): Promise<LlamaTokenizer> {
         id: expectInteger(id, `${addedFile}: "${content}"`),
       }))
     : jsonAddedTokens;
-  const specials = resolveSpecialTokens(config ?? {}, configFile, specialMap ?? {}, mapFile);
+  const specials = resolveSpecialTokens(config, configFile, specialMap, mapFile);
   return new LlamaTokenizer({
     vocabulary,
     addedTokens: orderAddedTokens(added, vocabulary.size, addedJson ? addedFile : jsonFile),
@@ -66,10 +66,10 @@ export async function loadTokenizer(dir: string): Promise<LlamaTokenizer> {
     unkToken: specials.unk_token,
     padToken: specials.pad_token,
     additionalSpecialTokens: specials.additional,
-    addBosToken: optionalBoolean(config?.add_bos_token, true, `${configFile}: add_bos_token`),
-    addEosToken: optionalBoolean(config?.add_eos_token, false, `${configFile}: add_eos_token`),
+    addBosToken: optionalBoolean(config.add_bos_token, true, `${configFile}: add_bos_token`),
+    addEosToken: optionalBoolean(config.add_eos_token, false, `${configFile}: add_eos_token`),
     cleanUpTokenizationSpaces: optionalBoolean(
-      config?.clean_up_tokenization_spaces,
+      config.clean_up_tokenization_spaces,
       false,
       `${configFile}: clean_up_tokenization_spaces`,
     ),

@@ -22,14 +22,11 @@ import { RedisKeys } from "./redis-keys";
 import { gatewayHandlers } from "./server";
 import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
-import type { StageClients } from "./stages/stage-clients";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
 
 export interface RunningGateway {
   readonly port: number;
   readonly logger: Logger;
-  readonly queue: JobQueue;
-  readonly stages: StageClients;
   stop(): Promise<void>;
 }
 
@@ -94,8 +91,6 @@ export async function startGateway(
   return {
     port: host.port,
     logger,
-    queue,
-    stages,
     stop: () =>
       (stopping ??= host
         .shutdown(() => queue.close(config.shutdownGraceMs), config.shutdownGraceMs)

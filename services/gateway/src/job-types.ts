@@ -1,5 +1,5 @@
 /** What a queued job holds and what it reports while and after it runs (BullMQ data, progress, return value). */
-import type { SegmentResponse } from "@pixellm/api";
+import type { SegmentResponse, Target } from "@pixellm/api";
 
 export interface JobData {
   readonly requestId: string;
@@ -24,11 +24,7 @@ export type Stage = "vision" | "generation" | "decoder";
 export type JobEvent =
   | { readonly kind: "stage"; readonly stage: Stage }
   | { readonly kind: "tokens"; readonly ids: readonly number[]; readonly total: number }
-  | {
-      readonly kind: "target";
-      readonly index: number;
-      readonly target: SegmentResponse["targets"] extends (infer T)[] | undefined ? T : never;
-    };
+  | { readonly kind: "target"; readonly index: number; readonly target: Target };
 
 /** The stored result: the response without its job id (added when read). */
 export type JobResult = Omit<SegmentResponse, "jobId">;

@@ -92,6 +92,6 @@ export class JobSubmitter {
 }
 
 /** A key's job id: the same key always names the same job (within the result TTL). */
-export function idempotentJobId(key: string): string {
+function idempotentJobId(key: string): string {
   return `idem-${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
 }

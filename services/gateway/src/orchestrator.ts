@@ -16,7 +16,7 @@ import { makeTensor } from "@pixellm/tensor";
 import { type LlamaTokenizer, decodeChatOutput } from "@pixellm/tokenizer";
 import type { JobTelemetry } from "./job-telemetry";
 import type { JobData, JobEvent, JobResult } from "./job-types";
-import { type ProcessContext, JobFailureError } from "./queue/job-queue";
+import { type ProcessContext, JobFailureError, cancelledFailure } from "./queue/job-queue";
 import type { RedisKeys } from "./redis-keys";
 import type { BlobStore } from "./store/blob-store";
 import { pack, unpack } from "./store/packed";
@@ -58,9 +58,8 @@ export class Orchestrator {
     };
     try {
       this.checkLive(context);
-      const image = await loadAdmittedImage(this.deps.blobs, this.deps.keys, data.imageHash);
       await job.report({ kind: "stage", stage: "vision" });
-      const vision = await this.vision(data, image, context);
+      const vision = await this.vision(data, context);
       const visionDone = Date.now();
       this.checkLive(context);
       await job.report({ kind: "stage", stage: "generation" });
@@ -126,11 +125,8 @@ export class Orchestrator {
     }
   }
 
-  private async vision(
-    data: JobData,
-    image: Awaited<ReturnType<typeof loadAdmittedImage>>,
-    context: StageCallContext,
-  ): Promise<VisionResult> {
+  /** The checkpointed vision features; the admitted image is read only when there are none. */
+  private async vision(data: JobData, context: StageCallContext): Promise<VisionResult> {
     const key = this.deps.keys.checkpoint("vision", this.hash(["vision", data.imageHash]));
     const cached = await this.deps.blobs.get(key);
     if (cached) {
@@ -141,6 +137,7 @@ export class Orchestrator {
         decoderFeatures: tensors.decoderFeatures!.data as Float32Array,
       };
     }
+    const image = await loadAdmittedImage(this.deps.blobs, this.deps.keys, data.imageHash);
     const out = await this.deps.stages.encode(image, context);
     const packed = pack(null, {
       imageEmbeds: makeTensor("float32", [out.imageEmbeds.length], out.imageEmbeds),
@@ -207,12 +204,7 @@ export class Orchestrator {
   }
 
   private checkLive(context: StageCallContext): void {
-    if (context.signal.aborted)
-      throw new JobFailureError({
-        code: status.CANCELLED,
-        message: "the job was cancelled",
-        retryable: false,
-      });
+    if (context.signal.aborted) throw new JobFailureError(cancelledFailure());
     if (Date.now() >= context.deadline)
       throw new JobFailureError({
         code: status.DEADLINE_EXCEEDED,
@@ -223,12 +215,7 @@ export class Orchestrator {
 
   private failure(error: unknown, context: StageCallContext): JobFailureError {
     if (error instanceof JobFailureError) return error;
-    if (context.signal.aborted)
-      return new JobFailureError({
-        code: status.CANCELLED,
-        message: "the job was cancelled",
-        retryable: false,
-      });
+    if (context.signal.aborted) return new JobFailureError(cancelledFailure());
     const { code, message } = statusOf(error);
     const failure = {
       code: code === status.CANCELLED && Date.now() >= context.deadline ? status.DEADLINE_EXCEEDED : code,

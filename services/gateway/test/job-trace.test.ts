@@ -14,10 +14,11 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { expect, it } from "vitest";
 import { JobTelemetry } from "../src/job-telemetry";
-import type { JobData, JobResult } from "../src/job-types";
+import type { JobResult } from "../src/job-types";
 import { JobFailureError } from "../src/queue/job-queue";
 import { MemoryJobQueue } from "../src/queue/memory-job-queue";
 import { waitForEnd } from "../src/queue/watch";
+import { jobData } from "./job-data";
 
 const exporter = new InMemorySpanExporter();
 trace.setGlobalTracerProvider(
@@ -25,18 +26,6 @@ trace.setGlobalTracerProvider(
 );
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-
-const data = (trace: Readonly<Record<string, string>>): JobData => ({
-  requestId: "request-1",
-  imageHash: "0".repeat(64),
-  original: [10, 10],
-  resized: [10, 10],
-  promptIds: [1, 2],
-  maxNewTokens: 4,
-  deadline: Date.now() + 60_000,
-  createdAt: Date.now(),
-  trace,
-});
 
 it("a retried job's executions on two gateways are children of the submission's span, in one trace", async () => {
   const queue = new MemoryJobQueue({ attempts: 3, backoffMs: 5, resultTtlSeconds: 60 });
@@ -53,7 +42,9 @@ it("a retried job's executions on two gateways are children of the submission's 
   );
   const root = trace.getTracer("test").startSpan("client");
   await context.with(trace.setSpan(context.active(), root), () =>
-    submitting.publish("job-1", (carrier) => queue.add(data(carrier), { id: "job-1", priority: 0 })),
+    submitting.publish("job-1", (carrier) =>
+      queue.add(jobData({ trace: carrier }), { id: "job-1", priority: 0 }),
+    ),
   );
   root.end();
   const end = await waitForEnd(queue, "job-1", new AbortController().signal);

@@ -43,13 +43,9 @@ export function llmHandlers(
         stream.push(token);
       });
       telemetry.track(request, context.trace);
-      try {
-        const result = await scheduler.submit(request);
-        stream.flush();
-        call.write({ done: toGenerationDone(result, dims.hidden) });
-      } finally {
-        stream.flush();
-      }
+      // Pending deltas go out before the final message, and when the generation fails.
+      const result = await scheduler.submit(request).finally(() => stream.flush());
+      call.write({ done: toGenerationDone(result, dims.hidden) });
     }),
     Info: unaryHandler<InfoRequest__Output, StageInfo>(() =>
       Promise.resolve(

@@ -5,9 +5,8 @@
  * Environment lists compare by name (their order has no meaning without $(VAR) references).
  */
 import { isDeepStrictEqual } from "node:util";
+import { HELM_LABELS } from "../../../scripts/chart/deploy-manifests";
 import type { K8sObject } from "./manifests";
-
-const HELM_LABELS = ["helm.sh/chart", "app.kubernetes.io/managed-by"];
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -40,12 +39,16 @@ export function differences(actual: readonly K8sObject[], expected: readonly K8s
   const byId = new Map(expected.map((o) => [id(o), o]));
   for (const object of actual) {
     const other = byId.get(id(object));
-    if (!other) problems.push(`only in the overlay: ${id(object)}`);
-    else if (!isDeepStrictEqual(normalize(object as unknown as Json), normalize(other as unknown as Json)))
-      problems.push(
-        `differs: ${id(object)}\n  overlay: ${JSON.stringify(normalize(object as unknown as Json))}\n  chart:   ${JSON.stringify(normalize(other as unknown as Json))}`,
-      );
     byId.delete(id(object));
+    if (!other) {
+      problems.push(`only in the overlay: ${id(object)}`);
+      continue;
+    }
+    const [overlay, chart] = [object, other].map((o) => normalize(o as unknown as Json));
+    if (!isDeepStrictEqual(overlay, chart))
+      problems.push(
+        `differs: ${id(object)}\n  overlay: ${JSON.stringify(overlay)}\n  chart:   ${JSON.stringify(chart)}`,
+      );
   }
   problems.push(...[...byId.keys()].map((k) => `only in the chart: ${k}`));
   return problems;

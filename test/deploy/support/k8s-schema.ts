@@ -6,9 +6,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { KUBE_VERSION } from "../../../scripts/chart/render";
 import type { K8sObject } from "./manifests";
-
-export const SCHEMA_KUBE_VERSION = "1.31.0";
 
 interface SchemaFile {
   readonly kinds: Readonly<Record<string, string>>;
@@ -17,7 +16,7 @@ interface SchemaFile {
 
 const file = JSON.parse(
   readFileSync(
-    path.join(import.meta.dirname, "..", "schemas", `kubernetes-${SCHEMA_KUBE_VERSION}-strict.json`),
+    path.join(import.meta.dirname, "..", "schemas", `kubernetes-${KUBE_VERSION}-strict.json`),
     "utf8",
   ),
 ) as SchemaFile;

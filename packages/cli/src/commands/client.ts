@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { PixelLMClient } from "@pixellm/client";
 import { parseNumber } from "../flags";
 import { writeSegmentOutputs } from "../segment-output";
+import { targetLine } from "../target-line";
 import { UsageError } from "../usage-error";
 
 export const clientUsage = `pixellm client <segment|submit|get|watch|cancel> [options]
@@ -89,10 +90,7 @@ export async function clientCommand(args: string[]): Promise<void> {
         if (values.out) await writeSegmentOutputs(values.out, response, input.image);
         if (values.json) return print(response);
         console.log(response.text);
-        for (const t of response.targets)
-          console.log(
-            `  mask ${t.index}: bbox [${t.bbox.join(", ")}], area ${t.area} px, score ${t.score.toFixed(3)}`,
-          );
+        for (const t of response.targets) console.log(targetLine(t));
         return;
       }
       case "submit":

@@ -6,6 +6,7 @@ import { defaultBundle } from "../default-bundle";
 import { dumpTensors } from "../dump";
 import { parseIdList, parseNumber } from "../flags";
 import { writeSegmentOutputs } from "../segment-output";
+import { targetLine } from "../target-line";
 import { UsageError } from "../usage-error";
 
 export const segmentUsage = `pixellm segment --image FILE (--query TEXT | --prompt-ids IDS) [--model BUNDLE] [--out DIR] [--json] [options]
@@ -79,8 +80,9 @@ export async function segmentCommand(args: string[]): Promise<void> {
         : {}),
     });
     if (values.dump) await dumpTensors(values.dump, result);
-    if (values.out) await writeSegmentOutputs(values.out, resultJson(result), image);
-    console.log(values.json ? JSON.stringify(resultJson(result), null, 2) : describe(result));
+    const json = resultJson(result);
+    if (values.out) await writeSegmentOutputs(values.out, json, image);
+    console.log(values.json ? JSON.stringify(json, null, 2) : describe(result));
   } finally {
     await engine.close();
   }
@@ -116,12 +118,7 @@ export function resultJson(result: SegmentResult) {
 }
 
 function describe(result: SegmentResult): string {
-  const lines = [result.text];
-  for (const t of result.targets) {
-    lines.push(
-      `  mask ${t.index}: bbox [${t.bbox.join(", ")}], area ${t.area} px, score ${t.score.toFixed(3)}`,
-    );
-  }
+  const lines = [result.text, ...result.targets.map(targetLine)];
   if (result.masksDropped)
     lines.push("  (codebook tokens were not a whole number of groups: masks dropped, as the reference does)");
   lines.push(

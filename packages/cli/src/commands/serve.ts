@@ -12,6 +12,8 @@ import { startTelemetry } from "@pixellm/service-kit/telemetry";
 import { defaultBundle } from "../default-bundle";
 import { parseNumber } from "../flags";
 import { writeSegmentOutputs } from "../segment-output";
+import { stopSignal } from "../stop-signal";
+import { targetLine } from "../target-line";
 
 export const serveUsage = `pixellm serve [--model BUNDLE] [--port 7100]
   The embedded default: gateway, queue and the three stages in this process (no Redis).
@@ -49,9 +51,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   console.log(
     `pixellm: serving on 127.0.0.1:${gateway.port} (embedded); try: pnpm pixellm client segment --address 127.0.0.1:${gateway.port} --image examples/shapes.png --query "Segment the ball."`,
   );
-  await new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
-  });
+  await stopSignal();
   await gateway.stop();
   await shutdownTelemetry();
 }
@@ -74,10 +74,7 @@ export async function demoCommand(args: string[]): Promise<void> {
     const response = await client.segment({ image, query: values.query }, { timeoutMs: 120_000 });
     await writeSegmentOutputs(values.out, response, image);
     console.log(`Q: ${values.query}\nA: ${response.text}`);
-    for (const t of response.targets)
-      console.log(
-        `  mask ${t.index}: bbox [${t.bbox.join(", ")}], area ${t.area} px, score ${t.score.toFixed(3)}`,
-      );
+    for (const t of response.targets) console.log(targetLine(t));
     console.log(
       `wrote ${values.out}/result.json and ${response.targets.length} mask and overlay PNG(s); ${response.timings?.totalMs.toFixed(0)} ms through the embedded gateway`,
     );

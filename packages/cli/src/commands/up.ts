@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { LocalDeployment } from "@pixellm/launcher";
 import { defaultBundle } from "../default-bundle";
 import { parseNumber } from "../flags";
+import { stopSignal } from "../stop-signal";
 
 export const upUsage = `pixellm up [--model BUNDLE] [--replicas N] [--gateways M] [--redis URL] [--prefix NAME] [--log-dir DIR]
   Starts N replicas of each stage (vision-encoder, llm, pixel-decoder) and M gateways as local
@@ -41,8 +42,6 @@ export async function upCommand(args: string[]): Promise<void> {
   console.log(
     `ready: pnpm pixellm client segment --address ${deployment.gatewayAddresses[0]} --image examples/shapes.png --query "Segment the ball."`,
   );
-  await new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
-  });
+  await stopSignal();
   await deployment.stop();
 }

@@ -3,7 +3,13 @@
  * into one batch, image embeddings spliced in at the placeholder) and one decode step of the
  * running batch. Shapes follow the bundle manifest; see packages/model/src/graphs/llm-graph.ts.
  */
-import type { BundleManifest } from "@pixellm/bundle";
+import {
+  type BundleManifest,
+  pastKeyName,
+  pastValueName,
+  presentKeyName,
+  presentValueName,
+} from "@pixellm/bundle";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
 import { EngineError } from "@pixellm/pipeline";
 import type { ModelSession, SessionValue } from "../runtime/model-session";
@@ -68,6 +74,39 @@ export interface SequenceModel {
   step(batch: KvBatch, lastTokens: readonly number[]): Promise<RunOutput>;
 }
 
+/**
+ * Where a prompt's image goes, checked against the model (any SequenceModel's splice): the index
+ * of its one placeholder id, and the embedded sequence's key mask (1 for text, the image-token
+ * mask for the image).
+ */
+export function imageSplice(
+  ids: readonly number[],
+  imageEmbeds: Float32Array,
+  imageMask: ArrayLike<number>,
+  dims: ModelDims,
+): { readonly at: number; readonly keyMask: number[] } {
+  const { hidden: H, imageTokens, imageTokenIndex } = dims;
+  const at = ids.indexOf(imageTokenIndex);
+  if (at < 0 || ids.indexOf(imageTokenIndex, at + 1) >= 0) {
+    throw new EngineError(
+      "invalid_argument",
+      `the prompt must hold exactly one image placeholder (${imageTokenIndex})`,
+    );
+  }
+  if (imageEmbeds.length !== imageTokens * H || imageMask.length !== imageTokens) {
+    throw new EngineError(
+      "invalid_argument",
+      `image embeddings must be [${imageTokens},${H}] with a [${imageTokens}] mask`,
+    );
+  }
+  const keyMask = [
+    ...Array<number>(at).fill(1),
+    ...Array.from(imageMask, Number),
+    ...Array<number>(ids.length - 1 - at).fill(1),
+  ];
+  return { at, keyMask };
+}
+
 export class LlmRunner implements SequenceModel {
   private readonly presentNames: string[];
   private readonly pastNames: string[];
@@ -79,8 +118,8 @@ export class LlmRunner implements SequenceModel {
     readonly dims: ModelDims,
   ) {
     const layers = Array.from({ length: dims.kv.layers }, (_, i) => i);
-    this.pastNames = layers.flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]);
-    this.presentNames = layers.flatMap((i) => [`present.${i}.key`, `present.${i}.value`]);
+    this.pastNames = layers.flatMap((i) => [pastKeyName(i), pastValueName(i)]);
+    this.presentNames = layers.flatMap((i) => [presentKeyName(i), presentValueName(i)]);
     this.keepPresent = new Set(this.presentNames);
   }
 
@@ -92,37 +131,20 @@ export class LlmRunner implements SequenceModel {
 
   /**
    * The embedded sequence of a prompt: text embeddings with the image's embeddings in place of
-   * the -200 id, and its key mask (1 for text, the image-token mask for the image).
+   * the -200 id, and its key mask.
    */
   async spliceImage(
     ids: readonly number[],
     imageEmbeds: Float32Array,
     imageMask: ArrayLike<number>,
   ): Promise<PrefillRow> {
-    const { hidden: H, imageTokens, imageTokenIndex } = this.dims;
-    const at = ids.indexOf(imageTokenIndex);
-    if (at < 0 || ids.indexOf(imageTokenIndex, at + 1) >= 0) {
-      throw new EngineError(
-        "invalid_argument",
-        `the prompt must hold exactly one image placeholder (${imageTokenIndex})`,
-      );
-    }
-    if (imageEmbeds.length !== imageTokens * H || imageMask.length !== imageTokens) {
-      throw new EngineError(
-        "invalid_argument",
-        `image embeddings must be [${imageTokens},${H}] with a [${imageTokens}] mask`,
-      );
-    }
+    const { at, keyMask } = imageSplice(ids, imageEmbeds, imageMask, this.dims);
+    const { hidden: H, imageTokens } = this.dims;
     const text = await this.embedIds(ids.filter((_, i) => i !== at));
-    const embeds = new Float32Array((ids.length - 1 + imageTokens) * H);
+    const embeds = new Float32Array(keyMask.length * H);
     embeds.set(text.subarray(0, at * H), 0);
     embeds.set(imageEmbeds, at * H);
     embeds.set(text.subarray(at * H), (at + imageTokens) * H);
-    const keyMask = [
-      ...Array<number>(at).fill(1),
-      ...Array.from(imageMask, Number),
-      ...Array<number>(ids.length - 1 - at).fill(1),
-    ];
     return { embeds, keyMask };
   }
 
@@ -151,10 +173,10 @@ export class LlmRunner implements SequenceModel {
 
   /** One decode step of the whole batch: each row's last token in, next-token logits out. */
   async step(batch: KvBatch, lastTokens: readonly number[]): Promise<RunOutput> {
-    const H = this.dims.hidden;
+    // out: inputs_embeds float32[B,1,H]
     const embeds = await this.embed.run({ input_ids: int64Tensor([lastTokens.length, 1], lastTokens) });
     return this.run(
-      makeTensor("float32", [lastTokens.length, 1, H], (embeds.inputs_embeds as HostTensor<"float32">).data),
+      embeds.inputs_embeds as HostTensor<"float32">,
       batch.stepAttentionMask(),
       int64Tensor([lastTokens.length, 1], batch.nextPositions()),
       batch.pastTensors(),

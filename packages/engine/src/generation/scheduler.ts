@@ -9,6 +9,7 @@
  * compute at the next step boundary and fails with deadline_exceeded / cancelled.
  */
 import { EngineError } from "@pixellm/pipeline";
+import { asEngineError } from "../stages/outcome";
 import { codebookPositions, embeddedLength } from "./codebook";
 import { KvBatch, type KvRow } from "./kv-batch";
 import type { PrefillRow, RunOutput, SequenceModel } from "./llm-runner";
@@ -241,16 +242,16 @@ export class LlmScheduler {
   private async prefill(sequences: Sequence[]): Promise<void> {
     const started = Date.now();
     const rows: PrefillRow[] = [];
-    const prefilled: Sequence[] = [];
+    const prefilled: { readonly seq: Sequence; readonly ids: readonly number[] }[] = [];
     for (const seq of sequences) {
       seq.startedAt = started;
       const ids = [...seq.request.promptIds, ...(seq.request.answerIds ?? [])];
       // A malformed prompt or image fails its own sequence, not the others of this prefill.
       try {
         rows.push(await this.runner.spliceImage(ids, seq.request.imageEmbeds, seq.request.imageMask));
-        prefilled.push(seq);
+        prefilled.push({ seq, ids });
       } catch (error) {
-        this.fail(seq, asEngineError(error));
+        this.fail(seq, asEngineError(error, "generation failed"));
       }
     }
     if (rows.length === 0) return;
@@ -261,19 +262,18 @@ export class LlmScheduler {
       phase: "prefill",
       startedAt: started,
       endedAt: Date.now(),
-      rows: prefilled.map((seq) => ({ request: seq.request, enqueuedAt: seq.enqueuedAt })),
+      rows: prefilled.map(({ seq }) => ({ request: seq.request, enqueuedAt: seq.enqueuedAt })),
     });
     const joining: KvRow[] = [];
     const joiningRows: number[] = [];
-    prefilled.forEach((seq, r) => {
+    prefilled.forEach(({ seq, ids }, r) => {
       seq.prefillMs = Date.now() - started;
       // Cancelled during the prefill (and already rejected): no token, no batch row.
       if (seq.settled) return;
-      const pad = out.positions - rows[r]!.keyMask.length;
-      const hiddenAt = (p: number) => this.hiddenRow(out, r, pad + p);
-      const ids = [...seq.request.promptIds, ...(seq.request.answerIds ?? [])];
+      const { keyMask } = rows[r]!;
+      const pad = out.positions - keyMask.length;
       for (const p of codebookPositions(ids, this.segIds, this.runner.dims.imageTokens)) {
-        if (p < rows[r]!.keyMask.length) seq.codebook.push(hiddenAt(p));
+        if (p < keyMask.length) seq.codebook.push(this.hiddenRow(out, r, pad + p));
       }
       if (seq.request.answerIds) {
         seq.outputIds.push(...seq.request.answerIds);
@@ -281,14 +281,8 @@ export class LlmScheduler {
         return;
       }
       this.running.set(seq.id, seq);
-      if (
-        !this.accept(
-          seq,
-          out.logits.subarray(r * this.runner.dims.vocab, (r + 1) * this.runner.dims.vocab),
-          hiddenAt(rows[r]!.keyMask.length - 1),
-        )
-      ) {
-        joining.push({ id: seq.id, keyMask: [...rows[r]!.keyMask] });
+      if (!this.accept(seq, out, r)) {
+        joining.push({ id: seq.id, keyMask: [...keyMask] });
         joiningRows.push(r);
       }
     });
@@ -315,21 +309,23 @@ export class LlmScheduler {
       rows: sequences.map((seq) => ({ request: seq.request })),
     });
     const done = new Set<number>();
-    const V = this.runner.dims.vocab;
     sequences.forEach((seq, r) => {
-      if (seq.settled || this.accept(seq, out.logits.subarray(r * V, (r + 1) * V), this.hiddenRow(out, r, 0)))
-        done.add(seq.id);
+      if (seq.settled || this.accept(seq, out, r)) done.add(seq.id);
     });
     await this.batch.remove(done);
   }
 
-  /** Takes the next token of a sequence; true when the sequence is finished. */
-  private accept(seq: Sequence, logits: Float32Array, hidden: Float32Array): boolean {
-    const token = seq.sampler(logits);
+  /**
+   * Takes the next token of a sequence from row `row` of a run (its logits, and its hidden state
+   * at the last position, copied only for a codebook token); true when the sequence is finished.
+   */
+  private accept(seq: Sequence, out: RunOutput, row: number): boolean {
+    const V = this.runner.dims.vocab;
+    const token = seq.sampler(out.logits.subarray(row * V, (row + 1) * V));
     seq.outputIds.push(token);
     this.counters.generatedTokens++;
     if (seq.outputIds.length === 1) seq.firstTokenAt = Date.now();
-    if (this.segIds.has(token)) seq.codebook.push(hidden);
+    if (this.segIds.has(token)) seq.codebook.push(this.hiddenRow(out, row, out.positions - 1));
     try {
       seq.request.onToken?.(token);
     } catch (error) {
@@ -434,7 +430,7 @@ export class LlmScheduler {
     try {
       await run();
     } catch (error) {
-      const failure = asEngineError(error);
+      const failure = asEngineError(error, "generation failed");
       for (const seq of sequences) {
         this.fail(seq, failure);
         this.running.delete(seq.id);
@@ -448,10 +444,4 @@ export class LlmScheduler {
     const start = (row * out.positions + position) * H;
     return out.hidden.slice(start, start + H);
   }
-}
-
-/** Engine errors keep their code; anything else is an internal failure naming what failed. */
-function asEngineError(error: unknown, what = "generation failed"): EngineError {
-  if (error instanceof EngineError) return error;
-  return new EngineError("internal", `${what}: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -103,6 +103,8 @@ export interface SegmentTensors {
 }
 
 export class PixelLMEngine {
+  readonly codebookTokens: readonly string[];
+
   private constructor(
     readonly bundle: LoadedBundle,
     readonly tokenizer: LlamaTokenizer,
@@ -111,7 +113,9 @@ export class PixelLMEngine {
     readonly decoder: DecoderStage,
     private readonly sessions: readonly ModelSession[],
     private readonly options: EngineOptions,
-  ) {}
+  ) {
+    this.codebookTokens = codebookTokenNames(bundle.manifest.config);
+  }
 
   static async load(bundleDir: string, options: EngineOptions = {}): Promise<PixelLMEngine> {
     const bundle = await loadBundle(bundleDir, options.verify ?? "sha256");
@@ -137,10 +141,6 @@ export class PixelLMEngine {
       Object.values(sessions),
       options,
     );
-  }
-
-  get codebookTokens(): string[] {
-    return codebookTokenNames(this.bundle.manifest.config);
   }
 
   /** Prompt ids for a question (validated), as the engine would build them. */

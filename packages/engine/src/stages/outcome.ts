@@ -42,8 +42,9 @@ export async function runBatch<I, V, R>(
   return outcomes;
 }
 
-export function asEngineError(error: unknown): EngineError {
-  return error instanceof EngineError
-    ? error
-    : new EngineError("internal", (error as Error).message ?? String(error));
+/** Engine errors keep their code; anything else is an internal failure (`what: message` when named). */
+export function asEngineError(error: unknown, what?: string): EngineError {
+  if (error instanceof EngineError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new EngineError("internal", what ? `${what}: ${message}` : message);
 }

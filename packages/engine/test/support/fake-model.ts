@@ -15,13 +15,13 @@
  */
 import { type HostTensor, makeTensor, numel } from "@pixellm/tensor";
 import {
-  EngineError,
   type KvBatch,
   type LayerTensors,
   type ModelDims,
   type PrefillRow,
   type RunOutput,
   type SequenceModel,
+  imageSplice,
   toHost,
 } from "../../src";
 
@@ -109,27 +109,18 @@ export class FakeModel implements SequenceModel {
     imageEmbeds: Float32Array,
     imageMask: ArrayLike<number>,
   ): Promise<PrefillRow> {
-    const { imageTokens } = this.dims;
-    const at = ids.indexOf(IMAGE_TOKEN);
-    if (at < 0 || ids.indexOf(IMAGE_TOKEN, at + 1) >= 0)
-      return Promise.reject(
-        new EngineError("invalid_argument", "the prompt must hold exactly one image placeholder"),
-      );
-    if (imageEmbeds.length !== imageTokens * HIDDEN || imageMask.length !== imageTokens)
-      return Promise.reject(new EngineError("invalid_argument", "image embeddings have the wrong shape"));
-    const tokens = [
-      ...ids.slice(0, at),
-      ...Array<number>(imageTokens).fill(IMAGE_TOKEN),
-      ...ids.slice(at + 1),
-    ];
-    const embeds = new Float32Array(tokens.length * HIDDEN);
-    tokens.forEach((id, t) => (embeds[t * HIDDEN] = id));
-    const keyMask = [
-      ...Array<number>(at).fill(1),
-      ...Array.from(imageMask, Number),
-      ...Array<number>(ids.length - 1 - at).fill(1),
-    ];
-    return Promise.resolve({ embeds, keyMask });
+    // A bad prompt or image rejects (the executor's throw), as LlmRunner's does.
+    return new Promise((resolve) => {
+      const { at, keyMask } = imageSplice(ids, imageEmbeds, imageMask, this.dims);
+      const tokens = [
+        ...ids.slice(0, at),
+        ...Array<number>(this.dims.imageTokens).fill(IMAGE_TOKEN),
+        ...ids.slice(at + 1),
+      ];
+      const embeds = new Float32Array(tokens.length * HIDDEN);
+      tokens.forEach((id, t) => (embeds[t * HIDDEN] = id));
+      resolve({ embeds, keyMask });
+    });
   }
 
   async prefill(rows: readonly PrefillRow[], emptyPast: LayerTensors): Promise<RunOutput> {

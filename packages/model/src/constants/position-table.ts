@@ -30,7 +30,7 @@ export function rebuildPositionTable(
       const r10 = (ty.i1 * oldGrid + tx.i0) * width;
       const r11 = (ty.i1 * oldGrid + tx.i1) * width;
       for (let c = 0; c < width; c++) {
-        const top = f32(f32(ty.w0 * f32(f32(tx.w0 * table[r00 + c]!) + f32(tx.w1 * table[r01 + c]!))));
+        const top = f32(ty.w0 * f32(f32(tx.w0 * table[r00 + c]!) + f32(tx.w1 * table[r01 + c]!)));
         const bottom = f32(ty.w1 * f32(f32(tx.w0 * table[r10 + c]!) + f32(tx.w1 * table[r11 + c]!)));
         out[dst + c] = f32(top + bottom);
       }

@@ -4,27 +4,31 @@
  * more than one chunk of a weight in memory.
  */
 import type { TensorStore } from "@pixellm/checkpoint";
-import type { FloatType, InitializerSource } from "@pixellm/onnx";
+import type { FloatType, GraphBuilder, InitializerSource } from "@pixellm/onnx";
 import { DTYPE_BYTES, convertFloatBytes, isFloatDType, numel } from "@pixellm/tensor";
 
 const CHUNK_BYTES = 16 * 2 ** 20;
 
-export interface WeightReader {
-  readonly store: TensorStore;
-  readonly floatType: FloatType;
+/**
+ * `w(name, shape)`: the checkpoint tensor `name`, which must have `shape`, as an initializer of
+ * `g` in the graph's float type. `why` explains where the expected shapes come from (it goes
+ * into the error message).
+ */
+export function checkpointWeights(
+  g: GraphBuilder,
+  store: TensorStore,
+  why?: string,
+): (name: string, shape: readonly number[]) => string {
+  return (name, shape) => g.weight(name, checkpointWeight(store, g.floatType, name, shape, why));
 }
 
-/**
- * The tensor `name`, which must have `shape`, as an initializer of the graph's float type.
- * `why` explains where the expected shape comes from (it goes into the error message).
- */
-export function checkpointWeight(
-  reader: WeightReader,
+function checkpointWeight(
+  store: TensorStore,
+  floatType: FloatType,
   name: string,
   shape: readonly number[],
-  why?: string,
+  why: string | undefined,
 ): InitializerSource {
-  const { store, floatType } = reader;
   const info = store.expect(name, shape, why);
   const from = info.dtype;
   if (!isFloatDType(from)) throw new Error(`unreachable: ${name} is ${from}`);
@@ -42,10 +46,10 @@ export function checkpointWeight(
 
 /** A small tensor read whole as float32, for constants computed at export (PE tables, rotary). */
 export async function readFloat32(
-  reader: WeightReader,
+  store: TensorStore,
   name: string,
   shape: readonly number[],
 ): Promise<Float32Array> {
-  reader.store.expect(name, shape);
-  return reader.store.readFloat32(name);
+  store.expect(name, shape);
+  return store.readFloat32(name);
 }

@@ -26,9 +26,11 @@ import { buildLlmGraph } from "../graphs/llm-graph";
 import { buildVisionGraph } from "../graphs/vision-graph";
 import type { ExportContext } from "./export-context";
 
-export const IMAGE_TOKEN_INDEX = -200;
-export const PIXEL_MEAN: readonly [number, number, number] = [123.675, 116.28, 103.53];
-export const PIXEL_STD: readonly [number, number, number] = [58.395, 57.12, 57.375];
+// The same values as @pixellm/tokenizer's IMAGE_TOKEN_INDEX and @pixellm/image's PIXEL_MEAN/STD,
+// recorded in the manifest (this package depends on neither).
+const IMAGE_TOKEN_INDEX = -200;
+const PIXEL_MEAN: readonly [number, number, number] = [123.675, 116.28, 103.53];
+const PIXEL_STD: readonly [number, number, number] = [58.395, 57.12, 57.375];
 
 export interface ExportOptions extends CheckpointPaths {
   readonly outDir: string;
@@ -86,8 +88,8 @@ export async function exportBundle(options: ExportOptions): Promise<ExportSummar
     const ctx: ExportContext = {
       config: checkpoint.config,
       clip: checkpoint.clip,
-      llm: { store: checkpoint.llm, floatType: options.dtype },
-      vision: { store: checkpoint.vision, floatType: options.dtype },
+      llm: checkpoint.llm,
+      vision: checkpoint.vision,
       floatType: options.dtype,
     };
     const files: BundleFile[] = [];

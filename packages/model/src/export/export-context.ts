@@ -1,14 +1,13 @@
-import type { ClipVisionConfig, PixelLMConfig } from "@pixellm/checkpoint";
+import type { ClipVisionConfig, PixelLMConfig, TensorStore } from "@pixellm/checkpoint";
 import type { FloatType } from "@pixellm/onnx";
-import type { WeightReader } from "./checkpoint-weight";
 
-/** What every graph builder reads: both configs and the two weight stores in the target float type. */
+/** What every graph builder reads: both configs, the two weight stores and the target float type. */
 export interface ExportContext {
   readonly config: PixelLMConfig;
   readonly clip: ClipVisionConfig;
   /** The PixelLM checkpoint (LLM, projectors, neck, decoder). */
-  readonly llm: WeightReader;
+  readonly llm: TensorStore;
   /** The CLIP vision tower. */
-  readonly vision: WeightReader;
+  readonly vision: TensorStore;
   readonly floatType: FloatType;
 }

@@ -14,7 +14,7 @@ import { codebookSize, pixellmNames } from "@pixellm/checkpoint";
 import { GraphBuilder, type GraphDefinition, floatSource } from "@pixellm/onnx";
 import { f32 } from "../constants/fp32";
 import { randomFourierPositionalEncoding } from "../constants/random-fourier-pe";
-import { checkpointWeight, readFloat32 } from "../export/checkpoint-weight";
+import { checkpointWeights, readFloat32 } from "../export/checkpoint-weight";
 import type { ExportContext } from "../export/export-context";
 import { LOW_RES_MASK_SIZE, PATCH_GRID } from "./geometry";
 import { dim, fromFloat32, gelu, layerNorm2d, linear, linearNd, shapeOf, toFloat32 } from "./layers";
@@ -36,8 +36,7 @@ export async function buildDecoderGraph(ctx: ExportContext): Promise<GraphDefini
   );
   const targetImage = g.input("target_image", "int64", ["targets"]);
   const count = dim(g, segHidden, 0);
-  const w = (name: string, shape: number[]) =>
-    g.weight(name, checkpointWeight(ctx.llm, name, shape, `pixel decoder: hidden_size ${H}, out_dim ${D}`));
+  const w = checkpointWeights(g, ctx.llm, `pixel decoder: hidden_size ${H}, out_dim ${D}`);
 
   const prompts = fusedPrompts(g, ctx, segHidden, count); // [N,2,D]
   const perTarget = g.op("Gather", [features, targetImage], { axis: 0 }); // [N,2,D,32,32]
@@ -125,11 +124,7 @@ export async function buildDecoderGraph(ctx: ExportContext): Promise<GraphDefini
 function fusedPrompts(g: GraphBuilder, ctx: ExportContext, segHidden: string, count: string): string {
   const { hidden_size: H, out_dim: D, seg_token_num: perScale } = ctx.config;
   const fc = pixellmNames.textHiddenFcs;
-  const w = (name: string, shape: number[]) =>
-    g.weight(
-      name,
-      checkpointWeight(ctx.llm, name, shape, "text_hidden_fcs maps hidden_size → hidden_size → out_dim"),
-    );
+  const w = checkpointWeights(g, ctx.llm, "text_hidden_fcs maps hidden_size → hidden_size → out_dim");
   const projected = g.within("text_hidden_fcs", () => {
     const hidden = g.op("Relu", [
       linear(g, g.op("Reshape", [segHidden, g.int64s([-1, H])]), w(fc.w0, [H, H]), w(fc.b0, [H])),
@@ -154,8 +149,7 @@ function upscale(
   outChannels: number,
 ): string {
   const D = ctx.config.out_dim;
-  const w = (name: string, shape: number[]) =>
-    g.weight(name, checkpointWeight(ctx.llm, name, shape, `mask decoder width out_dim ${D}`));
+  const w = checkpointWeights(g, ctx.llm, `mask decoder width out_dim ${D}`);
   const conv = g.op(
     "ConvTranspose",
     [x, w(names.convWeight, [D, outChannels, 2, 2]), w(names.convBias, [outChannels])],
@@ -168,8 +162,7 @@ function upscale(
 /** output_hypernetworks_mlps[0] on mask token 0 (the other three MLPs and the IoU head are dead at inference). */
 function hypernetwork(g: GraphBuilder, ctx: ExportContext, maskToken: string): string {
   const D = ctx.config.out_dim;
-  const w = (name: string, shape: number[]) =>
-    g.weight(name, checkpointWeight(ctx.llm, name, shape, `mask decoder width out_dim ${D}`));
+  const w = checkpointWeights(g, ctx.llm, `mask decoder width out_dim ${D}`);
   let x = maskToken;
   for (let layer = 0; layer < 3; layer++) {
     const l = pixellmNames.decoder.hypernetworkMlp(0, layer);

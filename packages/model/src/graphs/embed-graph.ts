@@ -7,7 +7,7 @@
  */
 import { pixellmNames } from "@pixellm/checkpoint";
 import { GraphBuilder, type GraphDefinition } from "@pixellm/onnx";
-import { checkpointWeight } from "../export/checkpoint-weight";
+import { checkpointWeights } from "../export/checkpoint-weight";
 import type { ExportContext } from "../export/export-context";
 import { toFloat32 } from "./layers";
 
@@ -15,10 +15,7 @@ export function buildEmbedGraph(ctx: ExportContext): GraphDefinition {
   const { vocab_size: V, hidden_size: H } = ctx.config;
   const g = new GraphBuilder("embed", ctx.floatType);
   const ids = g.input("input_ids", "int64", ["batch", "sequence"]);
-  const table = g.weight(
-    pixellmNames.embedTokens,
-    checkpointWeight(ctx.llm, pixellmNames.embedTokens, [V, H], "vocab_size × hidden_size"),
-  );
+  const table = checkpointWeights(g, ctx.llm, "vocab_size × hidden_size")(pixellmNames.embedTokens, [V, H]);
   g.output(toFloat32(g, g.op("Gather", [table, ids], { axis: 0 })), "inputs_embeds", "float32", [
     "batch",
     "sequence",

@@ -73,11 +73,6 @@ export function fromFloat32(g: GraphBuilder, x: string): string {
   return g.floatType === "float32" ? x : g.op("Cast", [x], { to: 10 });
 }
 
-/** The graph's float element type as an ONNX `Cast` target. */
-export function floatCastTarget(g: GraphBuilder): number {
-  return g.floatType === "float32" ? 1 : 10;
-}
-
 /**
  * softmax(q·kᵀ / divisor + bias)·v over [B, heads, Sq, d] × [B, heads, Sk, d].
  * `divisor` is √d for LLaMA and SAM (omit it when q is pre-scaled, as CLIP does); `bias` is an

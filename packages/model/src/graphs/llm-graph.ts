@@ -15,7 +15,7 @@ import { pixellmNames } from "@pixellm/checkpoint";
 import { GraphBuilder, type GraphDefinition, floatSource } from "@pixellm/onnx";
 import { FLOAT32_MIN } from "../constants/fp32";
 import { rotaryTables } from "../constants/rotary";
-import { checkpointWeight } from "../export/checkpoint-weight";
+import { checkpointWeights } from "../export/checkpoint-weight";
 import type { ExportContext } from "../export/export-context";
 import {
   attentionCore,
@@ -45,16 +45,11 @@ export function buildLlmGraph(ctx: ExportContext): GraphDefinition {
   const embeds = g.input("inputs_embeds", "float32", ["batch", "sequence", H]);
   const mask = g.input("attention_mask", "int64", ["batch", "total_sequence"]);
   const positions = g.input("position_ids", "int64", ["batch", "sequence"]);
-  const w = (name: string, shape: number[]) =>
-    g.weight(
-      name,
-      checkpointWeight(
-        ctx.llm,
-        name,
-        shape,
-        `LLaMA config: hidden_size ${H}, intermediate_size ${config.intermediate_size}`,
-      ),
-    );
+  const w = checkpointWeights(
+    g,
+    ctx.llm,
+    `LLaMA config: hidden_size ${H}, intermediate_size ${config.intermediate_size}`,
+  );
 
   const bias = attentionBias(g, embeds, mask);
   const rotary = rotaryFor(g, ctx, positions);

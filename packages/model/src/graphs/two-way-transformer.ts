@@ -6,7 +6,7 @@
  */
 import { pixellmNames, twoWayAttentionModules } from "@pixellm/checkpoint";
 import type { GraphBuilder } from "@pixellm/onnx";
-import { checkpointWeight } from "../export/checkpoint-weight";
+import { checkpointWeights } from "../export/checkpoint-weight";
 import type { ExportContext } from "../export/export-context";
 import { attentionCore, layerNorm, linearNd, shapeOf } from "./layers";
 
@@ -35,8 +35,7 @@ export function twoWayTransformer(
   const widths = new Map(
     twoWayAttentionModules(ctx.config.mask_decoder_depth).map((m) => [m.module, m.downsampled ? D / 2 : D]),
   );
-  const w = (name: string, shape: number[]) =>
-    g.weight(name, checkpointWeight(ctx.llm, name, shape, `mask decoder width out_dim ${D}`));
+  const w = checkpointWeights(g, ctx.llm, `mask decoder width out_dim ${D}`);
   const norm = (x: string, module: string) => {
     const n = dec.layerNorm(level, module);
     return layerNorm(g, x, w(n.weight, [D]), w(n.bias, [D]), LAYER_NORM_EPS);

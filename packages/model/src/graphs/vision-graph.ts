@@ -15,7 +15,7 @@ import { GraphBuilder, type GraphDefinition, floatSource, memorySource } from "@
 import { FLOAT16_MASK_VALUE, FLOAT32_MIN } from "../constants/fp32";
 import { rebuildPositionTable } from "../constants/position-table";
 import type { ExportContext } from "../export/export-context";
-import { checkpointWeight, readFloat32 } from "../export/checkpoint-weight";
+import { checkpointWeights, readFloat32 } from "../export/checkpoint-weight";
 import {
   attentionCore,
   dim,
@@ -77,7 +77,7 @@ async function embedPatches(
   const { clip } = ctx;
   const W = clip.hidden_size;
   const p = clip.patch_size;
-  const w = (name: string, shape: number[]) => g.weight(name, checkpointWeight(ctx.vision, name, shape));
+  const w = checkpointWeights(g, ctx.vision);
   const patches = g.op("Conv", [pixels, w(clipNames.patchEmbedding, [W, 3, p, p])], {
     kernel_shape: [p, p],
     strides: [p, p],
@@ -154,8 +154,7 @@ function encoderTaps(
   const tokens = PATCH_GRID ** 2 + 1;
   const perHead = shapeOf(g, [batch, g.int64s([tokens, heads, headDim])]);
   const flat = g.int64s([-1, W]);
-  const w = (name: string, shape: number[]) =>
-    g.weight(name, checkpointWeight(ctx.vision, name, shape, "CLIP vision tower"));
+  const w = checkpointWeights(g, ctx.vision, "CLIP vision tower");
   const states = [x0];
   let x = x0;
   for (let i = 0; i < Math.max(...taps); i++) {
@@ -233,11 +232,7 @@ function projector(
 ): string {
   const H = ctx.config.hidden_size;
   const n = pixellmNames.projector(which);
-  const w = (name: string, shape: number[]) =>
-    g.weight(
-      name,
-      checkpointWeight(ctx.llm, name, shape, `${which} maps mm_hidden_size → 2·hidden_size → hidden_size`),
-    );
+  const w = checkpointWeights(g, ctx.llm, `${which} maps mm_hidden_size → 2·hidden_size → hidden_size`);
   return g.within(which, () => {
     const hidden = gelu(g, linear(g, x, w(n.w0, [2 * H, ctx.config.mm_hidden_size]), w(n.b0, [2 * H])));
     return linear(g, hidden, w(n.w2, [H, 2 * H]), w(n.b2, [H]));
@@ -267,8 +262,7 @@ function decoderFeatures(
     g.int64s([-1, H, PATCH_GRID, PATCH_GRID]),
   ]);
   const neck = pixellmNames.neck;
-  const w = (name: string, shape: number[]) =>
-    g.weight(name, checkpointWeight(ctx.llm, name, shape, "image_feature_neck maps hidden_size → out_dim"));
+  const w = checkpointWeights(g, ctx.llm, "image_feature_neck maps hidden_size → out_dim");
   const channelAffine = (name: string) => g.op("Reshape", [w(name, [D]), g.int64s([D, 1, 1])]);
   const necked = g.within("image_feature_neck", () => {
     const conv1 = g.op("Conv", [maps, w(neck.conv1, [D, H, 1, 1])], { kernel_shape: [1, 1] });

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { writeSafetensors, type TensorToWrite } from "@pixellm/checkpoint";
-import { float32ToBfloat16, float32ToFloat16, type DType } from "@pixellm/tensor";
+import { encodeFloat32 } from "@pixellm/tensor";
 import { SeededRandom } from "./prng";
 
 export const TINY_SEED = 20240611;
@@ -72,10 +72,12 @@ export const TINY_CONFIG = {
 /** lm_head rows of the SEG ids are scaled up so that greedy decoding emits some SEG tokens. */
 const SEG_LOGIT_BOOST = 2.2;
 
+type StoredDType = "float32" | "float16" | "bfloat16";
+
 interface Spec {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly dtype: DType;
+  readonly dtype: StoredDType;
   readonly values: (rng: SeededRandom) => Float32Array;
 }
 
@@ -83,7 +85,7 @@ const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 class SpecList {
   readonly specs: Spec[] = [];
-  constructor(private readonly dtype: DType) {}
+  constructor(private readonly dtype: StoredDType) {}
 
   /** Weight [out, ...fanIn] ~ N(0, 1/fanIn). */
   weight(name: string, shape: readonly number[]): this {
@@ -244,14 +246,6 @@ function decoderSpecs(): Spec[] {
   return s.specs;
 }
 
-function encode(values: Float32Array, dtype: DType): Uint8Array {
-  if (dtype === "float32") return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const encodeOne = dtype === "float16" ? float32ToFloat16 : float32ToBfloat16;
-  const bits = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) bits[i] = encodeOne(values[i]!);
-  return new Uint8Array(bits.buffer);
-}
-
 interface Materialized {
   readonly tensors: TensorToWrite[];
   /** SHA-256 over every tensor's name, dtype, shape and stored bytes (not the file framing). */
@@ -261,7 +255,7 @@ interface Materialized {
 function materialize(specs: readonly Spec[], rng: SeededRandom): Materialized {
   const hash = createHash("sha256");
   const tensors = specs.map((spec): TensorToWrite => {
-    const bytes = encode(spec.values(rng), spec.dtype);
+    const bytes = encodeFloat32(spec.values(rng), spec.dtype);
     hash.update(`${spec.name}:${spec.dtype}:${spec.shape.join(",")}\n`).update(bytes);
     return {
       name: spec.name,

@@ -68,13 +68,12 @@ export function startServerCall(
   return {
     context: trace.setSpan(parent, span),
     end: (error) => {
-      const code = error === undefined ? status.OK : statusOf(error).code;
+      const { code, message } = error === undefined ? { code: status.OK, message: "" } : statusOf(error);
       metrics.rpcInFlight.add(-1, labels);
       metrics.rpcHandled.add(1, { ...labels, code: statusName(code) });
       metrics.rpcDuration.record((performance.now() - started) / 1000, labels);
       span.setAttribute("rpc.grpc.status_code", code);
-      if (SERVER_ERRORS.has(code))
-        span.setStatus({ code: SpanStatusCode.ERROR, message: statusOf(error).message });
+      if (SERVER_ERRORS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message });
       span.end();
     },
   };

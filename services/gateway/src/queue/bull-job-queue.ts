@@ -9,7 +9,7 @@ import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq
 import { status } from "@grpc/grpc-js";
 import { Redis } from "ioredis";
 import type { Logger } from "@pixellm/service-kit";
-import type { JobData, JobEvent, JobFailure, JobResult, Stage } from "../job-types";
+import type { JobData, JobEvent, JobFailure, JobResult } from "../job-types";
 import type { RedisKeys } from "../redis-keys";
 import {
   type AddOptions,
@@ -20,8 +20,11 @@ import {
   type QueueCounts,
   JobFailureError,
   TERMINAL_STATES,
+  cancelledFailure,
+  failureOf,
+  stageOf,
 } from "./job-queue";
-import { watchUpdates } from "./watch";
+import { Announcements, watchUpdates } from "./watch";
 
 const POLL_MS = 500;
 
@@ -40,7 +43,7 @@ export interface BullQueueOptions {
 type BullJob = Job<JobData, JobResult>;
 
 export class BullJobQueue implements JobQueue {
-  private readonly listeners = new Map<string, Set<(update: JobUpdate | "changed") => void>>();
+  private readonly announcements = new Announcements();
   private worker: Worker<JobData, JobResult> | undefined;
   private readonly subscriber: Redis;
 
@@ -52,18 +55,17 @@ export class BullJobQueue implements JobQueue {
   ) {
     this.subscriber = redis.duplicate();
     events.on("progress", ({ jobId, data }) =>
-      this.notify(jobId, { kind: "event", event: data as JobEvent }),
+      this.announcements.announce(jobId, { kind: "event", event: data as JobEvent }),
     );
     for (const name of ["active", "completed", "failed", "removed", "waiting"] as const) {
-      events.on(name, ({ jobId }: { jobId: string }) => this.notify(jobId, "changed"));
+      events.on(name, ({ jobId }: { jobId: string }) => this.announcements.announce(jobId, "changed"));
     }
   }
 
   static async open(options: BullQueueOptions): Promise<BullJobQueue> {
     const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     await redis.connect();
-    const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
-    const bull = { connection, prefix: options.keys.bullPrefix };
+    const bull = bullOptions(options);
     const queue = new Queue<JobData, JobResult>(options.keys.queueName, bull);
     const events = new QueueEvents(options.keys.queueName, bull);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
@@ -119,7 +121,7 @@ export class BullJobQueue implements JobQueue {
     if (view.state === "queued") {
       await this.redis.set(this.options.keys.cancelled(id), JSON.stringify(cancelled), "EX", ttl);
       await job.remove().catch(() => undefined); // it may have become active meanwhile: the marker stops it
-      this.notify(id, "changed");
+      this.announcements.announce(id, "changed");
       return cancelled;
     }
     await this.redis.set(this.options.keys.cancelled(id), "1", "EX", ttl);
@@ -130,21 +132,17 @@ export class BullJobQueue implements JobQueue {
   watch(id: string, signal: AbortSignal): AsyncIterable<JobUpdate> {
     return watchUpdates(id, signal, {
       get: (jobId) => this.get(jobId),
-      subscribe: (jobId, listener) => this.subscribe(jobId, listener),
+      subscribe: (jobId, listener) => this.announcements.subscribe(jobId, listener),
       pollMs: POLL_MS,
     });
   }
 
   work(processor: JobProcessor, concurrency: number): void {
-    const bull = {
-      connection: { url: this.options.redisUrl, maxRetriesPerRequest: null },
-      prefix: this.options.keys.bullPrefix,
-    };
     this.worker = new Worker<JobData, JobResult>(
       this.options.keys.queueName,
       (job, _token, signal) => this.process(job, processor, signal),
       {
-        ...bull,
+        ...bullOptions(this.options),
         concurrency,
         lockDuration: this.options.lockDurationMs,
         stalledInterval: this.options.stalledIntervalMs,
@@ -190,10 +188,7 @@ export class BullJobQueue implements JobQueue {
         report: (event) => job.updateProgress(event),
       });
     } catch (error) {
-      const failure =
-        error instanceof JobFailureError
-          ? error.failure
-          : { code: status.INTERNAL, message: (error as Error).message, retryable: true };
+      const failure = failureOf(error);
       // BullMQ keeps a job's failure as a string: the JobFailure travels as JSON.
       throw failure.retryable
         ? new Error(JSON.stringify(failure))
@@ -226,24 +221,14 @@ export class BullJobQueue implements JobQueue {
       attempts: job.attemptsStarted,
     };
   }
-
-  private subscribe(id: string, listener: (update: JobUpdate | "changed") => void): () => void {
-    let set = this.listeners.get(id);
-    if (!set) this.listeners.set(id, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(id);
-    };
-  }
-
-  private notify(id: string, update: JobUpdate | "changed"): void {
-    for (const listener of this.listeners.get(id) ?? []) listener(update);
-  }
 }
 
-export function cancelledFailure(): JobFailure {
-  return { code: status.CANCELLED, message: "the job was cancelled", retryable: false };
+/** Connection and key prefix of the queue, its events and its worker. */
+function bullOptions(options: BullQueueOptions) {
+  return {
+    connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+    prefix: options.keys.bullPrefix,
+  };
 }
 
 function parseFailure(reason: string): JobFailure {
@@ -254,8 +239,4 @@ function parseFailure(reason: string): JobFailure {
     // not one of ours: BullMQ's own reasons (e.g. stalled too many times)
   }
   return { code: status.UNAVAILABLE, message: reason, retryable: true };
-}
-
-export function stageOf(event: JobEvent): Stage {
-  return event.kind === "stage" ? event.stage : event.kind === "tokens" ? "generation" : "decoder";
 }

@@ -3,6 +3,7 @@
  * gateway crashes and move to another gateway), an in-memory queue in the embedded mode. Both
  * keep the same contract, which the gateway and its tests rely on.
  */
+import { status } from "@grpc/grpc-js";
 import type { JobData, JobEvent, JobFailure, JobResult, Stage } from "../job-types";
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -43,6 +44,23 @@ export class JobFailureError extends Error {
   constructor(readonly failure: JobFailure) {
     super(failure.message);
   }
+}
+
+/** The failure a cancelled job ends with. */
+export function cancelledFailure(): JobFailure {
+  return { code: status.CANCELLED, message: "the job was cancelled", retryable: false };
+}
+
+/** A processor's error as the job's failure: its own JobFailure, anything else a retryable INTERNAL. */
+export function failureOf(error: unknown): JobFailure {
+  return error instanceof JobFailureError
+    ? error.failure
+    : { code: status.INTERNAL, message: (error as Error).message, retryable: true };
+}
+
+/** The stage a progress event belongs to. */
+export function stageOf(event: JobEvent): Stage {
+  return event.kind === "stage" ? event.stage : event.kind === "tokens" ? "generation" : "decoder";
 }
 
 export interface AddOptions {

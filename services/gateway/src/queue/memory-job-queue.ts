@@ -5,7 +5,6 @@
  */
 import { status } from "@grpc/grpc-js";
 import type { JobData, JobEvent, JobFailure } from "../job-types";
-import { stageOf } from "./bull-job-queue";
 import {
   type AddOptions,
   type JobProcessor,
@@ -13,10 +12,12 @@ import {
   type JobUpdate,
   type JobView,
   type QueueCounts,
-  JobFailureError,
   TERMINAL_STATES,
+  cancelledFailure,
+  failureOf,
+  stageOf,
 } from "./job-queue";
-import { type Announcement, watchUpdates } from "./watch";
+import { Announcements, watchUpdates } from "./watch";
 
 interface MemoryJob {
   view: JobView;
@@ -35,7 +36,7 @@ export interface MemoryQueueOptions {
 export class MemoryJobQueue implements JobQueue {
   private readonly jobs = new Map<string, MemoryJob>();
   private readonly waiting: MemoryJob[] = [];
-  private readonly listeners = new Map<string, Set<(announcement: Announcement) => void>>();
+  private readonly announcements = new Announcements();
   private processor: JobProcessor | undefined;
   private concurrency = 0;
   private running = 0;
@@ -92,10 +93,7 @@ export class MemoryJobQueue implements JobQueue {
     const at = this.waiting.indexOf(job);
     if (at >= 0) {
       this.waiting.splice(at, 1);
-      this.update(job, {
-        state: "cancelled",
-        error: { code: status.CANCELLED, message: "the job was cancelled", retryable: false },
-      });
+      this.update(job, { state: "cancelled", error: cancelledFailure() });
     } else {
       job.controller?.abort();
     }
@@ -105,12 +103,7 @@ export class MemoryJobQueue implements JobQueue {
   watch(id: string, signal: AbortSignal): AsyncIterable<JobUpdate> {
     return watchUpdates(id, signal, {
       get: (jobId) => this.get(jobId),
-      subscribe: (jobId, listener) => {
-        let set = this.listeners.get(jobId);
-        if (!set) this.listeners.set(jobId, (set = new Set()));
-        set.add(listener);
-        return () => set.delete(listener);
-      },
+      subscribe: (jobId, listener) => this.announcements.subscribe(jobId, listener),
       pollMs: 1000,
     });
   }
@@ -162,11 +155,7 @@ export class MemoryJobQueue implements JobQueue {
       });
       this.update(job, { state: "succeeded", result });
     } catch (error) {
-      const failure: JobFailure = job.controller.signal.aborted
-        ? { code: status.CANCELLED, message: "the job was cancelled", retryable: false }
-        : error instanceof JobFailureError
-          ? error.failure
-          : { code: status.INTERNAL, message: (error as Error).message, retryable: true };
+      const failure: JobFailure = job.controller.signal.aborted ? cancelledFailure() : failureOf(error);
       if (failure.retryable && attempt < this.options.attempts) {
         this.update(job, { state: "queued" });
         this.delayed++;
@@ -192,17 +181,13 @@ export class MemoryJobQueue implements JobQueue {
 
   private report(job: MemoryJob, event: JobEvent): Promise<void> {
     job.view = { ...job.view, stage: stageOf(event), updatedAt: Date.now() };
-    this.announce(job.view.id, { kind: "event", event });
+    this.announcements.announce(job.view.id, { kind: "event", event });
     return Promise.resolve();
   }
 
   private update(job: MemoryJob, patch: Partial<JobView>): void {
     job.view = { ...job.view, ...patch, updatedAt: Date.now() };
-    this.announce(job.view.id, "changed");
-  }
-
-  private announce(id: string, announcement: Announcement): void {
-    for (const listener of this.listeners.get(id) ?? []) listener(announcement);
+    this.announcements.announce(job.view.id, "changed");
   }
 
   /** Finished jobs are forgotten after the result TTL, as BullMQ's removeOnComplete/Fail do. */

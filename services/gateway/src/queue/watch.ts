@@ -7,6 +7,25 @@ import { type JobQueue, type JobUpdate, type JobView, TERMINAL_STATES } from "./
 /** An announcement: an update to pass on, or "changed" (re-read the job's state). */
 export type Announcement = JobUpdate | "changed";
 
+/** The listeners of each job's announcements: what a queue hands `WatchSource.subscribe`. */
+export class Announcements {
+  private readonly listeners = new Map<string, Set<(announcement: Announcement) => void>>();
+
+  subscribe(id: string, listener: (announcement: Announcement) => void): () => void {
+    let set = this.listeners.get(id);
+    if (!set) this.listeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(id);
+    };
+  }
+
+  announce(id: string, announcement: Announcement): void {
+    for (const listener of this.listeners.get(id) ?? []) listener(announcement);
+  }
+}
+
 export interface WatchSource {
   get(id: string): Promise<JobView | undefined>;
   subscribe(id: string, listener: (announcement: Announcement) => void): () => void;

@@ -65,7 +65,7 @@ export class GrpcStageClients implements StageClients {
       stage: string,
       serviceName: string,
       specs: readonly string[],
-      Client: new (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => C,
+      Client: new (...args: ConstructorParameters<typeof grpc.Client>) => C,
     ) =>
       new ReplicaPool<C>(
         specs,
@@ -81,30 +81,9 @@ export class GrpcStageClients implements StageClients {
       );
     const clients = new GrpcStageClients(
       manifest,
-      pool(
-        "vision",
-        "pixellm.v1.VisionEncoder",
-        config.visionAddresses,
-        api.VisionEncoder as unknown as new (
-          ...args: ConstructorParameters<typeof grpc.Client>
-        ) => VisionEncoderClient,
-      ),
-      pool(
-        "llm",
-        "pixellm.v1.LLMGenerator",
-        config.llmAddresses,
-        api.LLMGenerator as unknown as new (
-          ...args: ConstructorParameters<typeof grpc.Client>
-        ) => LLMGeneratorClient,
-      ),
-      pool(
-        "decoder",
-        "pixellm.v1.PixelDecoder",
-        config.decoderAddresses,
-        api.PixelDecoder as unknown as new (
-          ...args: ConstructorParameters<typeof grpc.Client>
-        ) => PixelDecoderClient,
-      ),
+      pool("vision", "pixellm.v1.VisionEncoder", config.visionAddresses, api.VisionEncoder),
+      pool("llm", "pixellm.v1.LLMGenerator", config.llmAddresses, api.LLMGenerator),
+      pool("decoder", "pixellm.v1.PixelDecoder", config.decoderAddresses, api.PixelDecoder),
     );
     await Promise.all([clients.vision.start(), clients.llm.start(), clients.decoder.start()]);
     return clients;
@@ -128,24 +107,19 @@ export class GrpcStageClients implements StageClients {
       resizedRgb: encodeTensor(makeTensor("uint8", [image.height, image.width, 3], image.data)),
       resized: { height: image.height, width: image.width },
     };
-    return this.vision.call(
-      (client, address) =>
-        tracedCall(ENCODE, attributes(context, address), (metadata) =>
-          unary<EncodeResponse__Output>(
-            (done) => client.Encode(request, metadata, { deadline: context.deadline }, done),
-            context.signal,
-          ),
-        ).then((r) => ({
-          imageEmbeds: decodeTensor("image_embeds", r.imageEmbeds, { dtype: "float32", shape: [tokens, H] })
-            .data,
-          imageMask: decodeTensor("image_mask", r.imageMask, { dtype: "uint8", shape: [tokens] }).data,
-          decoderFeatures: decodeTensor("decoder_features", r.decoderFeatures, {
-            dtype: "float32",
-            shape: [2, D, grid, grid],
-          }).data,
-        })),
-      context,
-    );
+    return stageCall(this.vision, ENCODE, context, (client, metadata, options) =>
+      unary<EncodeResponse__Output>(
+        (done) => client.Encode(request, metadata, options, done),
+        context.signal,
+      ),
+    ).then((r) => ({
+      imageEmbeds: decodeTensor("image_embeds", r.imageEmbeds, { dtype: "float32", shape: [tokens, H] }).data,
+      imageMask: decodeTensor("image_mask", r.imageMask, { dtype: "uint8", shape: [tokens] }).data,
+      decoderFeatures: decodeTensor("decoder_features", r.decoderFeatures, {
+        dtype: "float32",
+        shape: [2, D, grid, grid],
+      }).data,
+    }));
   }
 
   generate(
@@ -162,29 +136,12 @@ export class GrpcStageClients implements StageClients {
       imageMask: encodeTensor(makeTensor("uint8", [tokens], input.imageMask)),
       maxNewTokens: input.maxNewTokens,
       answerIds: [...(input.answerIds ?? [])],
-      ...(input.sampling
-        ? {
-            sampling: {
-              temperature: input.sampling.temperature,
-              topP: input.sampling.topP,
-              seed: input.sampling.seed,
-            },
-          }
-        : {}),
+      ...(input.sampling ? { sampling: input.sampling } : {}),
     };
     // Shared by the attempts: a retry on another replica regenerates from the start.
     const delivered = { count: 0 };
-    return this.llm.call(
-      (client, address) =>
-        tracedCall(GENERATE, attributes(context, address), (metadata) =>
-          this.streamGeneration(
-            client.Generate(request, metadata, { deadline: context.deadline }),
-            context,
-            delivered,
-            onTokens,
-          ),
-        ),
-      context,
+    return stageCall(this.llm, GENERATE, context, (client, metadata, options) =>
+      this.streamGeneration(client.Generate(request, metadata, options), context, delivered, onTokens),
     );
   }
 
@@ -251,24 +208,20 @@ export class GrpcStageClients implements StageClients {
       resized: { height: input.resized[0], width: input.resized[1] },
       original: { height: input.original[0], width: input.original[1] },
     };
-    return this.decoder.call(
-      (client, address) =>
-        tracedCall(DECODE, attributes(context, address), (metadata) =>
-          unary<DecodeResponse__Output>(
-            (done) => client.Decode(request, metadata, { deadline: context.deadline }, done),
-            context.signal,
-          ),
-        ).then((r) => ({
-          dropped: r.dropped,
-          targets: r.masks.map((m) => ({
-            mask: { size: [m.rle?.size[0] ?? 0, m.rle?.size[1] ?? 0] as const, counts: m.rle?.counts ?? "" },
-            bbox: m.bbox,
-            area: Number(m.area),
-            score: m.score,
-          })),
-        })),
-      context,
-    );
+    return stageCall(this.decoder, DECODE, context, (client, metadata, options) =>
+      unary<DecodeResponse__Output>(
+        (done) => client.Decode(request, metadata, options, done),
+        context.signal,
+      ),
+    ).then((r) => ({
+      dropped: r.dropped,
+      targets: r.masks.map((m) => ({
+        mask: { size: [m.rle?.size[0] ?? 0, m.rle?.size[1] ?? 0] as const, counts: m.rle?.counts ?? "" },
+        bbox: m.bbox,
+        area: Number(m.area),
+        score: m.score,
+      })),
+    }));
   }
 
   close(): Promise<void> {
@@ -279,9 +232,23 @@ export class GrpcStageClients implements StageClients {
   }
 }
 
-/** Span attributes of a stage call attempt. */
-function attributes(context: StageCallContext, address: string) {
-  return { "pixellm.request_id": context.requestId, "server.address": address };
+/**
+ * A call to one stage: an attempt per replica (see ReplicaPool.call), each in a client span
+ * whose context travels in `metadata`, with the job's deadline in `options`.
+ */
+function stageCall<C extends grpc.Client, T>(
+  pool: ReplicaPool<C>,
+  path: string,
+  context: StageCallContext,
+  run: (client: C, metadata: grpc.Metadata, options: grpc.CallOptions) => Promise<T>,
+): Promise<T> {
+  return pool.call(
+    (client, address) =>
+      tracedCall(path, { "pixellm.request_id": context.requestId, "server.address": address }, (metadata) =>
+        run(client, metadata, { deadline: context.deadline }),
+      ),
+    context,
+  );
 }
 
 /** A unary call as a promise, cancelled when `signal` aborts. */

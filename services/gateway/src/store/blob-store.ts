@@ -7,9 +7,6 @@ import type { Redis } from "ioredis";
 export interface BlobStore {
   get(key: string): Promise<Buffer | undefined>;
   set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void>;
-  /** True when the key exists (and refreshes nothing). */
-  has(key: string): Promise<boolean>;
-  delete(key: string): Promise<void>;
 }
 
 export class RedisBlobStore implements BlobStore {
@@ -27,14 +24,6 @@ export class RedisBlobStore implements BlobStore {
       ttlSeconds,
     );
   }
-
-  async has(key: string): Promise<boolean> {
-    return (await this.redis.exists(key)) === 1;
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.redis.del(key);
-  }
 }
 
 export class MemoryBlobStore implements BlobStore {
@@ -49,15 +38,6 @@ export class MemoryBlobStore implements BlobStore {
   set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
     this.sweep();
     this.values.set(key, { value: Buffer.from(value), expires: Date.now() + ttlSeconds * 1000 });
-    return Promise.resolve();
-  }
-
-  async has(key: string): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
-  }
-
-  delete(key: string): Promise<void> {
-    this.values.delete(key);
     return Promise.resolve();
   }
 
