@@ -32,3 +32,4 @@ export {
   rleToBbox,
 } from "./rle";
 export { maskToPng, overlayMask, overlayPng } from "./mask-png";
+export { polygonToRle } from "./coco-polygon";
