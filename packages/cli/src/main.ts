@@ -11,6 +11,7 @@ import { EngineError } from "@pixellm/engine";
 import { ExportTargetError } from "@pixellm/model";
 import { exportCommand, exportUsage } from "./commands/export";
 import { makeTinyCommand, makeTinyUsage } from "./commands/make-tiny";
+import { makeDatasetCommand, makeDatasetUsage } from "./commands/make-dataset";
 import { clientCommand, clientUsage } from "./commands/client";
 import { segmentCommand, segmentUsage } from "./commands/segment";
 import { demoCommand, demoUsage, serveCommand, serveUsage } from "./commands/serve";
@@ -24,6 +25,7 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   "make-tiny": { run: makeTinyCommand, usage: makeTinyUsage },
+  "make-dataset": { run: makeDatasetCommand, usage: makeDatasetUsage },
   export: { run: exportCommand, usage: exportUsage },
   segment: { run: segmentCommand, usage: segmentUsage },
   serve: { run: serveCommand, usage: serveUsage },

@@ -36,11 +36,12 @@ export {
   tokenizerImageToken,
   decodeChatOutput,
 } from "./prompt";
+export { writeTinyTokenizer, tinySentencePieceModel, TINY_REQUIRED_PIECES } from "./tiny-tokenizer";
 export {
-  writeTinyTokenizer,
-  tinySentencePieceModel,
   SEG_TOKENS,
-  TINY_REQUIRED_PIECES,
-  type TinyTokenizerInfo,
-} from "./tiny-tokenizer";
+  trainLlamaSentencePieceModel,
+  writeLlamaTokenizer,
+  type LlamaTokenizerInfo,
+  type LlamaTokenizerTraining,
+} from "./llama-layout-tokenizer";
 export { trainBpe, type TrainedBpe, type BpeTrainingOptions } from "./bpe-trainer";

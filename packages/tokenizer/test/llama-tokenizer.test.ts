@@ -11,11 +11,11 @@ import {
   cleanUpTokenization,
   loadTokenizer,
 } from "../src";
-import type { TinyTokenizerInfo } from "../src";
+import type { LlamaTokenizerInfo } from "../src";
 import { removeTempDirs, tinyTokenizerDir } from "./support";
 
 let tokenizer: LlamaTokenizer;
-let info: TinyTokenizerInfo;
+let info: LlamaTokenizerInfo;
 const SEG = (i: number): number => info.addedTokens[`[SEG${i}]`]!;
 
 beforeAll(async () => {

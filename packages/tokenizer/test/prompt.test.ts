@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IMAGE_TOKEN_INDEX, buildPrompt, decodeChatOutput, loadTokenizer, tokenizerImageToken } from "../src";
-import type { LlamaTokenizer, TinyTokenizerInfo } from "../src";
+import type { LlamaTokenizer, LlamaTokenizerInfo } from "../src";
 import { removeTempDirs, tinyTokenizerDir } from "./support";
 
 let tokenizer: LlamaTokenizer;
-let info: TinyTokenizerInfo;
+let info: LlamaTokenizerInfo;
 
 beforeAll(async () => {
   const tiny = await tinyTokenizerDir();

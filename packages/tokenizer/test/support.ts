@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeTinyTokenizer } from "../src";
-import type { TinyTokenizerInfo } from "../src";
+import type { LlamaTokenizerInfo } from "../src";
 
 const created: string[] = [];
 
@@ -13,7 +13,7 @@ export async function emptyDir(): Promise<string> {
   return dir;
 }
 
-export async function tinyTokenizerDir(): Promise<{ dir: string; info: TinyTokenizerInfo }> {
+export async function tinyTokenizerDir(): Promise<{ dir: string; info: LlamaTokenizerInfo }> {
   const dir = await emptyDir();
   return { dir, info: await writeTinyTokenizer(dir) };
 }

@@ -2,11 +2,11 @@ import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY_REQUIRED_PIECES, loadTokenizer, readSentencePieceModel } from "../src";
-import type { TinyTokenizerInfo } from "../src";
+import type { LlamaTokenizerInfo } from "../src";
 import { removeTempDirs, tinyTokenizerDir } from "./support";
 
 let dir: string;
-let info: TinyTokenizerInfo;
+let info: LlamaTokenizerInfo;
 
 beforeAll(async () => {
   ({ dir, info } = await tinyTokenizerDir());
