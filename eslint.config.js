@@ -9,7 +9,7 @@ export default tseslint.config(
       "**/dist/**",
       ".cache/**",
       "models/**",
-      "packages/api/src/generated/**",
+      "protos/src/generated/**",
       "demo-output/**",
     ],
   },

@@ -1,11 +1,12 @@
 /**
  * Bundle formats: external-data graphs (how graphs over 2 GB are written) compute exactly what
- * inline ones do; a float16 export agrees with float32 within float16 precision; the loader
- * refuses a bundle whose files do not match their checksums.
+ * inline ones do; a float16 export agrees with float32 within float16 precision; the manifest
+ * names the codebook tokens (a bundle exported before it did still loads, with the same names);
+ * the loader refuses a bundle whose files do not match their checksums.
  */
 import { appendFile, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { BundleError, loadBundle } from "@pixellm/bundle";
+import { BundleError, type BundleManifest, loadBundle } from "@pixellm/bundle";
 import { PixelLMEngine } from "@pixellm/engine";
 import { describe, expect, it } from "vitest";
 import { shapesImage } from "../support/images";
@@ -69,6 +70,23 @@ describe("bundle formats", () => {
     const fp16Bytes = (await loadBundle(fp16.bundleDir)).manifest.files.reduce((s, f) => s + f.bytes, 0);
     const fp32Bytes = (await loadBundle(fp32.bundleDir)).manifest.files.reduce((s, f) => s + f.bytes, 0);
     expect(fp16Bytes).toBeLessThan(0.6 * fp32Bytes);
+  });
+
+  it("names the codebook tokens in the manifest, and gives a manifest written without them the same names", async () => {
+    const tiny = await makeTinyBundle({ seed: 9 });
+    const manifestFile = path.join(tiny.bundleDir, "pixellm.json");
+    const written = JSON.parse(await readFile(manifestFile, "utf8")) as BundleManifest;
+    const { seg, codebookNames } = written.tokens;
+    expect(codebookNames).toEqual(seg.map((_, i) => `[SEG${i}]`));
+    // the ids are the checkpoint's for those names: what the gateway reserves and formats by
+    const added = JSON.parse(
+      await readFile(path.join(tiny.checkpointDir, "added_tokens.json"), "utf8"),
+    ) as Record<string, number>;
+    expect(codebookNames.map((name) => added[name])).toEqual(seg);
+
+    const { codebookNames: _, ...olderTokens } = written.tokens;
+    await writeFile(manifestFile, JSON.stringify({ ...written, tokens: olderTokens }));
+    expect((await loadBundle(tiny.bundleDir)).manifest.tokens.codebookNames).toEqual(codebookNames);
   });
 
   it("refuses a bundle with a corrupted, truncated or missing file", async () => {

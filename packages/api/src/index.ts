@@ -1,4 +1,5 @@
-export { packageDefinition, services, type PixelLMServices } from "./load";
+/** The protos, their loader and types: servers and the gateway get the whole wire API from here. */
+export * from "@pixellm/protos";
 export { encodeTensor, decodeTensor, TensorCodecError, type TensorSpec } from "./tensor-codec";
 export { crc32c } from "./crc32c";
 export {
@@ -9,4 +10,3 @@ export {
   isRetryable,
   isServiceError,
 } from "./status";
-export type * from "./types";

@@ -3,7 +3,7 @@
  * engine/pipeline error codes ↔ status codes, retryability, and the error objects grpc-js sends.
  */
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { EngineError, type EngineErrorCode } from "@pixellm/pipeline";
+import { EngineError, type EngineErrorCode } from "@pixellm/errors";
 import { TensorCodecError } from "./tensor-codec";
 
 const TO_STATUS: Readonly<Record<EngineErrorCode, status>> = {

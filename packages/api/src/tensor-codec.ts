@@ -13,8 +13,7 @@ import {
   viewAs,
 } from "@pixellm/tensor";
 import { crc32c } from "./crc32c";
-import type { DType__Output } from "./generated/pixellm/v1/DType";
-import type { Tensor, Tensor__Output } from "./generated/pixellm/v1/Tensor";
+import type { DType__Output, Tensor, Tensor__Output } from "@pixellm/protos";
 
 const TO_PROTO: Readonly<Record<DType, DType__Output>> = {
   float32: "DTYPE_FLOAT32",

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { codebookTokenNames } from "@pixellm/checkpoint";
 import { BundleError } from "./errors";
 import {
   BUNDLE_FORMAT,
@@ -41,7 +42,7 @@ export async function loadBundle(dir: string, verify: BundleVerification = "sha2
   }
   let manifest: BundleManifest;
   try {
-    manifest = JSON.parse(text) as BundleManifest;
+    manifest = withCodebookNames(JSON.parse(text) as BundleManifest);
   } catch (error) {
     throw new BundleError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
   }
@@ -60,6 +61,16 @@ export async function loadBundle(dir: string, verify: BundleVerification = "sha2
   const resolve = (file: string) => path.join(dir, file);
   const digest = createHash("sha256").update(text).digest("hex");
   return { dir, manifest, digest, path: resolve, graphPath: (graph) => resolve(manifest.graphs[graph].file) };
+}
+
+/**
+ * Bundles exported before `tokens.codebookNames` was written: their names are the ones the
+ * exporter resolved the `seg` ids by, so the same function gives them back (same format version:
+ * the field is only added, and older readers ignore it).
+ */
+function withCodebookNames(manifest: BundleManifest): BundleManifest {
+  if (manifest.tokens?.codebookNames || !manifest.config) return manifest;
+  return { ...manifest, tokens: { ...manifest.tokens, codebookNames: codebookTokenNames(manifest.config) } };
 }
 
 async function verifyFile(

@@ -60,7 +60,16 @@ export interface BundleManifest {
   readonly dtype: "float32" | "float16";
   readonly config: PixelLMConfig;
   readonly clip: ClipVisionConfig;
-  readonly tokens: SpecialTokenIds & { readonly imageTokenIndex: number };
+  readonly tokens: SpecialTokenIds & {
+    readonly imageTokenIndex: number;
+    /**
+     * [SEG0] … [SEG{n-1}]: the names of the `seg` ids, in codebook order. Readers of the
+     * manifest (the gateway, the engine) reserve them in queries and format answers by them
+     * without the checkpoint's configuration code. Bundles exported before the field existed get
+     * it when loaded (see load-bundle.ts).
+     */
+    readonly codebookNames: readonly string[];
+  };
   readonly preprocessing: Preprocessing;
   readonly geometry: Geometry;
   readonly graphs: Readonly<Record<GraphName, GraphEntry>>;

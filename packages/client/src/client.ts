@@ -2,10 +2,9 @@
  * A typed client of `pixellm.v1.PixelLM`. Failures reject with the call's ServiceError, whose
  * `code` is the gRPC status (see protos/pixellm/v1/pixellm.proto for what each means). Each call
  * carries the caller's active OpenTelemetry trace context (W3C traceparent) when the caller has
- * registered a propagator, so the gateway's spans join the caller's trace.
+ * @opentelemetry/api and registered a propagator, so the gateway's spans join the caller's trace.
  */
 import * as grpc from "@grpc/grpc-js";
-import { context, propagation } from "@opentelemetry/api";
 import {
   type Job__Output,
   type PixelLMClient as GeneratedClient,
@@ -13,7 +12,8 @@ import {
   type SegmentRequest,
   type SegmentResponse__Output,
   services,
-} from "@pixellm/api";
+} from "@pixellm/protos";
+import { injectTraceContext } from "./trace-context";
 
 export interface ClientOptions {
   /** Sent as `authorization: Bearer <key>`. */
@@ -89,7 +89,7 @@ export class PixelLMClient {
   /** The client's metadata plus the active trace context (a no-op without a registered propagator). */
   private callMetadata(): grpc.Metadata {
     const metadata = this.metadata.clone();
-    propagation.inject(context.active(), metadata, { set: (carrier, key, value) => carrier.set(key, value) });
+    injectTraceContext(metadata);
     return metadata;
   }
 

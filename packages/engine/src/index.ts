@@ -1,6 +1,5 @@
+export { EngineError, type EngineErrorCode } from "@pixellm/errors";
 export {
-  EngineError,
-  type EngineErrorCode,
   formatAnswer,
   placeholder,
   type AnswerText,

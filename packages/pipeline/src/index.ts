@@ -1,4 +1,3 @@
-export { EngineError, type EngineErrorCode } from "./errors";
 export { formatAnswer, placeholder, type AnswerText } from "./answer";
 export {
   prepareImage,

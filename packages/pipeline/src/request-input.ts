@@ -11,7 +11,7 @@ import {
   preprocessForClip,
 } from "@pixellm/image";
 import { type LlamaTokenizer, buildPrompt, tokenizerImageToken } from "@pixellm/tokenizer";
-import { EngineError } from "./errors";
+import { EngineError } from "@pixellm/errors";
 
 /** A decoded image and its CLIP input (what the vision stage takes). */
 export interface PreparedImage {

@@ -6,7 +6,7 @@
  * gets its own outcome: a neighbour's failure is never its own.
  */
 import type { Context } from "@opentelemetry/api";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 
 export interface BatcherOptions {
   readonly maxBatchSize: number;

@@ -12,7 +12,7 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import type { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installTestTracing } from "../../../test/support/test-tracing";
 import { DynamicBatcher, metadataWithContext, stageTelemetry, startServerCall } from "../src/index";

@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import type { SegmentRequest__Output } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
 import { type RgbImage, ImageInputError, decodeImage, resizeForClip } from "@pixellm/image";
-import { EngineError, promptIdsForQuery } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
+import { promptIdsForQuery } from "@pixellm/pipeline";
 import type { LlamaTokenizer } from "@pixellm/tokenizer";
-import { codebookTokenNames } from "@pixellm/checkpoint";
 import type { GatewayConfig } from "./config";
 
 export interface AdmittedRequest {
@@ -30,15 +30,11 @@ export const DEFAULT_MAX_NEW_TOKENS = 512;
 const MAX_PRIORITY = 9;
 
 export class Admission {
-  private readonly codebookTokens: string[];
-
   constructor(
     private readonly config: GatewayConfig,
     private readonly manifest: BundleManifest,
     private readonly tokenizer: LlamaTokenizer,
-  ) {
-    this.codebookTokens = codebookTokenNames(manifest.config);
-  }
+  ) {}
 
   async admit(request: SegmentRequest__Output): Promise<AdmittedRequest> {
     const priority = request.priority;
@@ -52,7 +48,7 @@ export class Admission {
         `max_new_tokens must be 1 to ${this.config.maxNewTokens} (got ${request.maxNewTokens})`,
       );
     }
-    const promptIds = promptIdsForQuery(this.tokenizer, request.query, this.codebookTokens, {
+    const promptIds = promptIdsForQuery(this.tokenizer, request.query, this.manifest.tokens.codebookNames, {
       maxQueryChars: this.config.maxQueryChars,
     });
     const answerIds = request.answerIds.length > 0 ? this.checkIds(request.answerIds) : undefined;

@@ -3,7 +3,7 @@
  * admitted image stored by content hash, idempotency keys mapped to stable job ids.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import type { AdmittedRequest } from "./admission";
 import type { JobData } from "./job-types";
 import type { JobTelemetry } from "./job-telemetry";

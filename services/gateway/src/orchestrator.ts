@@ -9,7 +9,6 @@ import { createHash } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { isRetryable, statusOf } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
-import { codebookTokenNames } from "@pixellm/checkpoint";
 import { formatAnswer } from "@pixellm/pipeline";
 import type { Logger } from "@pixellm/service-kit";
 import { makeTensor } from "@pixellm/tensor";
@@ -40,11 +39,7 @@ export interface OrchestratorDeps {
 }
 
 export class Orchestrator {
-  private readonly codebookTokens: string[];
-
-  constructor(private readonly deps: OrchestratorDeps) {
-    this.codebookTokens = codebookTokenNames(deps.manifest.config);
-  }
+  constructor(private readonly deps: OrchestratorDeps) {}
 
   readonly process = (data: JobData, job: ProcessContext): Promise<JobResult> =>
     this.deps.telemetry.execution(data, job, () => this.run(data, job));
@@ -79,7 +74,7 @@ export class Orchestrator {
       );
       const answer = formatAnswer(
         decodeChatOutput(this.deps.tokenizer, generated.outputIds),
-        this.codebookTokens,
+        this.deps.manifest.tokens.codebookNames,
         decoded.targets.length,
         "</s>",
       );

@@ -17,7 +17,7 @@ import {
   type WatchJobRequest__Output,
   serviceError,
 } from "@pixellm/api";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import { type Logger, callContext, serverStreamHandler, unaryHandler } from "@pixellm/service-kit";
 import type { LlamaTokenizer } from "@pixellm/tokenizer";
 import type { Admission } from "./admission";

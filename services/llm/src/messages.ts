@@ -17,7 +17,7 @@ import type {
   SamplingOptions,
   SchedulerStats,
 } from "@pixellm/engine";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import type { CallContext, StageCounters } from "@pixellm/service-kit";
 import { makeTensor } from "@pixellm/tensor";
 

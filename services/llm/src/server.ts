@@ -2,7 +2,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { GenerateRequest__Output, GenerateResponse, InfoRequest__Output, StageInfo } from "@pixellm/api";
 import type { LlmScheduler } from "@pixellm/engine";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import { callContext, serverStreamHandler, stageInfo, unaryHandler } from "@pixellm/service-kit";
 import type { LlmConfig } from "./config";
 import type { GenerationTelemetry } from "./generation-telemetry";

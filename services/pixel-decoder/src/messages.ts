@@ -12,7 +12,7 @@ import {
 import type { BundleManifest } from "@pixellm/bundle";
 import type { DecodeInput, DecodeOutput } from "@pixellm/engine";
 import { DEFAULT_DECODE_LIMITS, longestSideShape } from "@pixellm/image";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import { makeTensor } from "@pixellm/tensor";
 
 export function toDecodeInput(request: DecodeRequest__Output, manifest: BundleManifest): DecodeInput {

@@ -10,7 +10,7 @@ import {
 } from "@pixellm/api";
 import type { VisionInput, VisionOutput } from "@pixellm/engine";
 import { normalizeForClip } from "@pixellm/image";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import { type DynamicBatcher, callContext, stageInfo, unaryHandler } from "@pixellm/service-kit";
 import { makeTensor } from "@pixellm/tensor";
 import type { VisionConfig } from "./config";

@@ -11,7 +11,7 @@ import {
   presentValueName,
 } from "@pixellm/bundle";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import type { ModelSession, SessionValue } from "../runtime/model-session";
 import type { KvBatch, KvShape, LayerTensors } from "./kv-batch";
 

@@ -4,7 +4,7 @@
  * per-request seed is an extra for clients that want variety.
  */
 import { streamSeed, uniformStream } from "@pixellm/tensor";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 
 export interface SamplingOptions {
   /** 0 means greedy. */

@@ -8,7 +8,7 @@
  * otherwise it waits. A sequence whose deadline passes, or whose signal aborts, stops using
  * compute at the next step boundary and fails with deadline_exceeded / cancelled.
  */
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import { asEngineError } from "../stages/outcome";
 import { codebookPositions, embeddedLength } from "./codebook";
 import { KvBatch, type KvRow } from "./kv-batch";

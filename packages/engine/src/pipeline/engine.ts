@@ -5,7 +5,6 @@
  */
 import { type BundleVerification, type LoadedBundle, loadBundle } from "@pixellm/bundle";
 import type { DecodeLimits } from "@pixellm/image";
-import { codebookTokenNames } from "@pixellm/checkpoint";
 import { type LlamaTokenizer, decodeChatOutput, loadTokenizer } from "@pixellm/tokenizer";
 import { LlmRunner, modelDims } from "../generation/llm-runner";
 import type { FinishReason, GenerationRequest } from "../generation/request";
@@ -16,9 +15,9 @@ import type { ExecutionProvider, ModelSession } from "../runtime/model-session";
 import { type DecodedTarget, DecoderStage } from "../stages/decoder-stage";
 import { isFailure } from "../stages/outcome";
 import { VisionStage } from "../stages/vision-stage";
+import { EngineError } from "@pixellm/errors";
 import {
   DEFAULT_QUERY_LIMITS,
-  EngineError,
   type QueryLimits,
   formatAnswer,
   prepareImage,
@@ -114,7 +113,7 @@ export class PixelLMEngine {
     private readonly sessions: readonly ModelSession[],
     private readonly options: EngineOptions,
   ) {
-    this.codebookTokens = codebookTokenNames(bundle.manifest.config);
+    this.codebookTokens = bundle.manifest.tokens.codebookNames;
   }
 
   static async load(bundleDir: string, options: EngineOptions = {}): Promise<PixelLMEngine> {

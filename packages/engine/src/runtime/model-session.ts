@@ -8,7 +8,7 @@ import * as ort from "onnxruntime-node";
 import type { GraphEntry } from "@pixellm/bundle";
 import type { ValueInfo } from "@pixellm/onnx";
 import { type DType, type HostTensor, makeTensor, shapeString } from "@pixellm/tensor";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 
 export type ExecutionProvider = "cpu" | "webgpu" | "cuda";
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ["cpu", "webgpu", "cuda"];

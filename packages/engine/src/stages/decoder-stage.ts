@@ -8,7 +8,7 @@
 import type { BundleManifest } from "@pixellm/bundle";
 import { type CocoRle, encodeRle, postprocessMasks, rleCountsToString, rleToBbox } from "@pixellm/image";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import type { ModelSession } from "../runtime/model-session";
 import { type Outcome, runBatch } from "./outcome";
 

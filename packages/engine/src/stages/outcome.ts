@@ -2,7 +2,7 @@
  * Stage functions take a batch and return one outcome per item, in order: a result or the
  * item's own error (Triton's rule: a request's failure never fails its batch neighbours).
  */
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 
 export type Outcome<T> = T | EngineError;
 

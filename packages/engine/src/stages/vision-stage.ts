@@ -4,7 +4,7 @@
  */
 import type { BundleManifest } from "@pixellm/bundle";
 import { type HostTensor, float32Tensor, int64Tensor, numel } from "@pixellm/tensor";
-import { EngineError } from "@pixellm/pipeline";
+import { EngineError } from "@pixellm/errors";
 import type { ModelSession } from "../runtime/model-session";
 import { type Outcome, runBatch } from "./outcome";
 

@@ -6,7 +6,7 @@
  */
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type CheckpointPaths, codebookSize, openCheckpoint } from "@pixellm/checkpoint";
+import { type CheckpointPaths, codebookSize, codebookTokenNames, openCheckpoint } from "@pixellm/checkpoint";
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -131,7 +131,11 @@ export async function exportBundle(options: ExportOptions): Promise<ExportSummar
       dtype: options.dtype,
       config: checkpoint.config,
       clip: checkpoint.clip,
-      tokens: { ...checkpoint.tokens, imageTokenIndex: IMAGE_TOKEN_INDEX },
+      tokens: {
+        ...checkpoint.tokens,
+        imageTokenIndex: IMAGE_TOKEN_INDEX,
+        codebookNames: codebookTokenNames(checkpoint.config),
+      },
       preprocessing: {
         imageSize: IMAGE_SIZE,
         patchSize: checkpoint.clip.patch_size,

@@ -1,9 +1,0 @@
-// Original file: ../../protos/pixellm/v1/pixellm.proto
-
-export interface CancelJobRequest {
-  jobId?: string;
-}
-
-export interface CancelJobRequest__Output {
-  jobId: string;
-}

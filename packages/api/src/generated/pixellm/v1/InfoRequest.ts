@@ -1,5 +1,0 @@
-// Original file: ../../protos/pixellm/v1/stages.proto
-
-export interface InfoRequest {}
-
-export interface InfoRequest__Output {}

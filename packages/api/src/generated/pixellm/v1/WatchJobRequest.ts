@@ -1,9 +1,0 @@
-// Original file: ../../protos/pixellm/v1/pixellm.proto
-
-export interface WatchJobRequest {
-  jobId?: string;
-}
-
-export interface WatchJobRequest__Output {
-  jobId: string;
-}

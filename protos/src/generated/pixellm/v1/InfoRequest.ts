@@ -1,0 +1,5 @@
+// Original file: pixellm/v1/stages.proto
+
+export interface InfoRequest {}
+
+export interface InfoRequest__Output {}
