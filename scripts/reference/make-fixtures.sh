@@ -15,7 +15,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cd "$root"
-npx tsx packages/reference/test/support/write-fixture-inputs.ts "$work"
+npx tsx --conditions=@pixellm/source packages/reference/test/support/write-fixture-inputs.ts "$work"
 "$python" scripts/reference/pixellm_torch.py \
   --checkpoint "$work/checkpoint" --vision-tower "$work/clip" --input "$work/input.json" --out "$work/out"
 "$python" scripts/reference/compact_fixture.py \

@@ -8,20 +8,19 @@
  * rendered probes are asked, an image is segmented through the gateway like the in-process
  * engine does it, and every process drains and exits 0 on SIGTERM within its grace period.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PixelLMClient } from "@pixellm/client";
 import { PixelLMEngine } from "@pixellm/engine";
-import { freePort } from "@pixellm/launcher";
 import { checkHealth } from "@pixellm/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, renderChart } from "../../scripts/chart/render";
+import { REPO_ROOT } from "../../scripts/chart/render";
 import { REDIS_URL } from "../support/deployment";
 import { shapesImage } from "../support/images";
 import { type TinyBundle, makeTinyBundle, tempDir } from "../support/tiny-bundle";
-import { validateObjects } from "./support/k8s-schema";
-import { LocalPod } from "./support/local-pod";
-import { type K8sObject, ofKind, parseManifests } from "./support/manifests";
+import { API_KEY, IMAGE_WORKDIR, localEnv, renderLocalRelease } from "./support/local-release";
+import { LocalPod, nodeLaunch } from "./support/local-pod";
+import { type K8sObject, ofKind } from "./support/manifests";
 import {
   type Container,
   containerPort,
@@ -31,11 +30,6 @@ import {
   selects,
   serviceFor,
 } from "./support/rendered-wiring";
-
-const COMPONENTS = ["gateway", "visionEncoder", "llm", "pixelDecoder"] as const;
-const API_KEY = "deploy-test-key-0001";
-/** The image's WORKDIR (docker/Dockerfile), where the rendered commands run. */
-const IMAGE_WORKDIR = "/app";
 
 let tiny: TinyBundle;
 let objects: K8sObject[];
@@ -48,22 +42,6 @@ let startMs = 0;
 const deployments = () => ofKind(objects, "Deployment");
 const pod = (suffix: string) => pods.find((p) => p.name.endsWith(`-${suffix}`))!;
 
-/** Maps a rendered value that names something of the cluster onto this machine. */
-function localize(value: string, mounts: ReadonlyMap<string, string>): string {
-  if (value === "0.0.0.0") return "127.0.0.1";
-  const dns = /^dns:([a-z0-9-]+):(\d+)$/.exec(value);
-  if (dns) {
-    const service = serviceFor(objects, dns[1]!);
-    expect(service.spec.clusterIP, `${dns[1]} must be headless`).toBe("None");
-    return `dns:127.0.0.1:${dns[2]}`;
-  }
-  for (const [mountPath, local] of mounts) {
-    if (value === mountPath || value.startsWith(`${mountPath}/`))
-      return local + value.slice(mountPath.length);
-  }
-  return value;
-}
-
 async function localPod(deployment: K8sObject, logDir: string): Promise<LocalPod> {
   const name = deployment.metadata.name;
   const container = onlyContainer(deployment);
@@ -75,44 +53,28 @@ async function localPod(deployment: K8sObject, logDir: string): Promise<LocalPod
     else if (mount.name === "tmp") mounts.set(mount.mountPath, tmp);
     else throw new Error(`${name}: no local stand-in for volume ${mount.name}`);
   }
-  const env = Object.fromEntries(
-    Object.entries(resolveEnv(container, objects)).map(([k, v]) => [k, localize(v, mounts)]),
-  );
-  if (env.PIXELLM_METRICS_PORT) {
-    expect(Number(env.PIXELLM_METRICS_PORT)).toBe(containerPort(container, "metrics"));
-    env.PIXELLM_METRICS_PORT = String(await freePort());
-  }
-  env.TMPDIR = tmp;
+  const env = { ...(await localEnv(container, objects, mounts)), TMPDIR: tmp };
   const address = `127.0.0.1:${containerPort(container, "grpc")}`;
-  return new LocalPod(name, container, address, REPO_ROOT, env, path.join(logDir, `${name}.log`));
+  const launch = nodeLaunch(name, container, REPO_ROOT, env);
+  return new LocalPod(name, container, address, launch, path.join(logDir, `${name}.log`));
 }
 
 beforeAll(async () => {
   tiny = await makeTinyBundle();
   const work = await tempDir("chart-run");
-  const ports = await Promise.all(COMPONENTS.map(() => freePort()));
-  const grace = { shutdownGraceSeconds: 5 };
-  const values = {
-    model: { source: "pvc", path: path.relative(tiny.root, tiny.bundleDir), verify: "size" },
-    redis: { url: REDIS_URL, keyPrefix: `deploy-${path.basename(work)}` },
-    apiKeys: { keys: [API_KEY] },
-    gateway: { ...grace, replicas: 1, port: ports[0], config: { GATEWAY_HEALTH_INTERVAL_MS: 500 } },
-    visionEncoder: { ...grace, port: ports[1], config: { PIXELLM_INTRA_OP_THREADS: 1 } },
-    llm: { ...grace, port: ports[2], config: { PIXELLM_INTRA_OP_THREADS: 1 } },
-    pixelDecoder: { ...grace, port: ports[3], config: { PIXELLM_INTRA_OP_THREADS: 1 } },
-  };
-  const valuesFile = path.join(work, "values.json");
-  await writeFile(valuesFile, JSON.stringify(values));
-  let started = performance.now();
-  objects = parseManifests(await renderChart({ valuesFiles: [valuesFile] }));
-  renderMs = performance.now() - started;
-  expect(validateObjects(objects)).toEqual([]);
+  ({ objects, renderMs } = await renderLocalRelease({
+    modelRoot: tiny.root,
+    bundlePath: path.relative(tiny.root, tiny.bundleDir),
+    redisUrl: REDIS_URL,
+    keyPrefix: `deploy-${path.basename(work)}`,
+    workDir: work,
+  }));
 
   const logDir = path.join(work, "logs");
   await mkdir(logDir);
   pods = await Promise.all(deployments().map((d) => localPod(d, logDir)));
   // All at once, as a cluster starts them: the gateway finds the stages as they turn ready.
-  started = performance.now();
+  const started = performance.now();
   for (const p of pods) p.start();
   await Promise.all(pods.map((p) => p.started(120_000)));
   startMs = performance.now() - started;

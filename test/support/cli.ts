@@ -1,6 +1,7 @@
-/** Runs the `pixellm` command as users do (a child process), capturing its output. */
+/** Runs the `pixellm` command as developers do (a child process, from source), capturing its output. */
 import { execFile } from "node:child_process";
 import path from "node:path";
+import { FROM_SOURCE } from "../../scripts/build/entry-points";
 
 const MAIN = path.join(import.meta.dirname, "../../packages/cli/src/main.ts");
 
@@ -14,7 +15,7 @@ export function pixellm(args: readonly string[], options: { timeoutMs?: number }
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", MAIN, ...args],
+      [...FROM_SOURCE, MAIN, ...args],
       { timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 2 ** 20 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;

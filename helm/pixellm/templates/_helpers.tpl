@@ -50,32 +50,32 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 The four services, by values section: `name` is the component (object suffix and container
-name), `entry` the service's main module, `hostEnv`/`portEnv` where it listens,
+name), `entry` the service's compiled main module, `hostEnv`/`portEnv` where it listens,
 `addressesEnv` the gateway's variable for a stage's address, `stage` its metrics label.
 */}}
 {{- define "pixellm.components" -}}
 gateway:
   name: gateway
-  entry: services/gateway/src/main.ts
+  entry: services/gateway/dist/main.js
   hostEnv: GATEWAY_HOST
   portEnv: GATEWAY_PORT
 visionEncoder:
   name: vision-encoder
-  entry: services/vision-encoder/src/main.ts
+  entry: services/vision-encoder/dist/main.js
   hostEnv: VISION_HOST
   portEnv: VISION_PORT
   addressesEnv: VISION_ADDRESSES
   stage: vision-encoder
 llm:
   name: llm
-  entry: services/llm/src/main.ts
+  entry: services/llm/dist/main.js
   hostEnv: LLM_HOST
   portEnv: LLM_PORT
   addressesEnv: LLM_ADDRESSES
   stage: llm
 pixelDecoder:
   name: pixel-decoder
-  entry: services/pixel-decoder/src/main.ts
+  entry: services/pixel-decoder/dist/main.js
   hostEnv: DECODER_HOST
   portEnv: DECODER_PORT
   addressesEnv: DECODER_ADDRESSES

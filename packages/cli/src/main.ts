@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env -S node --enable-source-maps
 /**
  * The `pixellm` command. User mistakes (bad flags, bad checkpoints, bad bundles) print one
  * clear message and exit 2; only unexpected failures print a stack trace.

@@ -1,9 +1,11 @@
 /**
  * One service process of a local deployment: started with its environment, its output prefixed
- * with its name (or captured), restartable, killable by signal (kill -9 in fault tests).
+ * with its name (or captured), restartable, killable by signal (kill -9 in fault tests). It runs
+ * the service's compiled entry point, `node services/<role>/dist/main.js`, as the image and the
+ * chart do (`pnpm build` writes it; `pnpm start` and the test setup build first).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { checkHealth } from "@pixellm/service-kit";
 
@@ -11,12 +13,10 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 
 export type Role = "gateway" | "vision-encoder" | "llm" | "pixel-decoder";
 
-const ENTRY: Readonly<Record<Role, string>> = {
-  gateway: "services/gateway/src/main.ts",
-  "vision-encoder": "services/vision-encoder/src/main.ts",
-  llm: "services/llm/src/main.ts",
-  "pixel-decoder": "services/pixel-decoder/src/main.ts",
-};
+/** The compiled entry point of a service (services/<role> is its package). */
+function serviceEntry(role: Role): string {
+  return path.join(REPO_ROOT, "services", role, "dist/main.js");
+}
 
 /** Where a process's output goes: the terminal (prefixed), a log directory, or nowhere. */
 export type LogTarget =
@@ -57,7 +57,9 @@ export class ManagedProcess {
   }
 
   start(): void {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, ENTRY[this.role])], {
+    const entry = serviceEntry(this.role);
+    if (!existsSync(entry)) throw new Error(`${entry} does not exist: run \`pnpm build\` first`);
+    const child = spawn(process.execPath, ["--enable-source-maps", entry], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,

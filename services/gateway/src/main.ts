@@ -1,4 +1,4 @@
-/** Entry point: `PIXELLM_BUNDLE=… REDIS_URL=… tsx services/gateway/src/main.ts`. */
+/** Entry point: `PIXELLM_BUNDLE=… REDIS_URL=… node services/gateway/dist/main.js` (compiled by `pnpm build`). */
 import "./telemetry";
 import { runServiceMain } from "@pixellm/service-kit";
 import { gatewayConfig } from "./config";

@@ -1,4 +1,4 @@
-/** Entry point: `PIXELLM_BUNDLE=… tsx services/llm/src/main.ts`. */
+/** Entry point: `PIXELLM_BUNDLE=… node services/llm/dist/main.js` (compiled by `pnpm build`). */
 import "./telemetry";
 import { runStageMain } from "@pixellm/service-kit";
 import { llmConfig } from "./config";

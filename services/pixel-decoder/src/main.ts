@@ -1,4 +1,4 @@
-/** Entry point: `PIXELLM_BUNDLE=… tsx services/pixel-decoder/src/main.ts`. */
+/** Entry point: `PIXELLM_BUNDLE=… node services/pixel-decoder/dist/main.js` (compiled by `pnpm build`). */
 import "./telemetry";
 import { runStageMain } from "@pixellm/service-kit";
 import { decoderConfig } from "./config";

@@ -1,4 +1,4 @@
-/** Entry point: `PIXELLM_BUNDLE=… tsx services/vision-encoder/src/main.ts`. */
+/** Entry point: `PIXELLM_BUNDLE=… node services/vision-encoder/dist/main.js` (compiled by `pnpm build`). */
 import "./telemetry";
 import { runStageMain } from "@pixellm/service-kit";
 import { visionConfig } from "./config";

@@ -1,53 +1,42 @@
 /**
- * A rendered container run as a local process: its command (node from this machine), its
- * working directory and volume mounts mapped to local directories, its environment and
- * nothing else (no variable of the test runner leaks in), and its startup probe polled.
+ * A rendered container run on this machine: as a local process (its command with this machine's
+ * node, its working directory and volume mounts mapped to local directories, its environment
+ * and nothing else, so that no variable of the test runner leaks in), or as a podman container
+ * of the image (test/packaging). Either way its startup probe is polled until it passes.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
 import { checkHealth } from "@pixellm/service-kit";
+import { type Launch, LaunchedProcess } from "./launched-process";
 import type { Container } from "./rendered-wiring";
 
-export class LocalPod {
-  private child: ChildProcess | undefined;
-  private exit: Promise<number | null> = Promise.resolve(null);
+/** The rendered command as a local process: the image's `node` is this machine's node. */
+export function nodeLaunch(
+  name: string,
+  container: Container,
+  cwd: string,
+  env: Readonly<Record<string, string>>,
+): Launch {
+  const [program, ...args] = [...container.command, ...(container.args ?? [])];
+  if (program !== "node") throw new Error(`${name}: expected a node command, got ${program}`);
+  return { program: process.execPath, args, cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env } };
+}
 
+export class LocalPod extends LaunchedProcess {
   constructor(
-    readonly name: string,
+    name: string,
     readonly container: Container,
     /** The grpc address the probes and clients use (127.0.0.1:<containerPort>). */
     readonly address: string,
-    private readonly cwd: string,
-    private readonly env: Readonly<Record<string, string>>,
-    private readonly logFile: string,
-  ) {}
-
-  start(): void {
-    const [program, ...rest] = [...this.container.command, ...(this.container.args ?? [])];
-    // The image's `node` is this machine's node; everything after it is the rendered command.
-    if (program !== "node") throw new Error(`${this.name}: expected a node command, got ${program}`);
-    const child = spawn(process.execPath, rest, {
-      cwd: this.cwd,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...this.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const log = createWriteStream(this.logFile);
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    this.exit = new Promise((resolve) =>
-      child.once("exit", (code) => {
-        log.end();
-        resolve(code);
-      }),
-    );
-    this.child = child;
+    launch: Launch,
+    logFile: string,
+  ) {
+    super(name, launch, logFile);
   }
 
   /** Polls the health service the rendered startup probe asks for, until SERVING. */
   async started(timeoutMs: number): Promise<void> {
     const service = this.container.startupProbe.grpc.service ?? "";
     let exited = false;
-    void this.exit.then(() => (exited = true));
+    void this.exited.then(() => (exited = true));
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (exited)
@@ -57,16 +46,5 @@ export class LocalPod {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`${this.name}: startup probe did not pass within ${timeoutMs} ms (log: ${this.logFile})`);
-  }
-
-  /** SIGTERM as the kubelet sends it; SIGKILL after the pod's grace period. The exit code. */
-  async stop(graceMs: number): Promise<number | null> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return this.exit;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    const code = await this.exit;
-    clearTimeout(timer);
-    return code;
   }
 }

@@ -26,7 +26,12 @@ export interface Container {
     readonly requests?: Record<string, unknown>;
     readonly limits?: Record<string, unknown>;
   };
-  readonly securityContext?: Record<string, unknown>;
+  readonly securityContext?: {
+    readonly runAsNonRoot?: boolean;
+    readonly allowPrivilegeEscalation?: boolean;
+    readonly readOnlyRootFilesystem?: boolean;
+    readonly capabilities?: { readonly drop?: readonly string[] };
+  };
   readonly command: readonly string[];
   readonly args?: readonly string[];
   readonly workingDir: string;
@@ -36,7 +41,17 @@ export interface Container {
   readonly startupProbe: GrpcProbe;
   readonly readinessProbe: GrpcProbe;
   readonly livenessProbe: GrpcProbe;
-  readonly volumeMounts: readonly { readonly name: string; readonly mountPath: string }[];
+  readonly volumeMounts: readonly {
+    readonly name: string;
+    readonly mountPath: string;
+    readonly readOnly?: boolean;
+  }[];
+}
+
+export interface Volume {
+  readonly name: string;
+  readonly emptyDir?: { readonly sizeLimit?: string };
+  readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
 }
 
 export interface PodTemplate {
@@ -45,8 +60,13 @@ export interface PodTemplate {
     readonly containers: readonly Container[];
     readonly initContainers?: readonly Container[];
     readonly terminationGracePeriodSeconds: number;
-    readonly securityContext?: Record<string, unknown>;
-    readonly volumes?: readonly { readonly name: string }[];
+    readonly securityContext?: {
+      readonly runAsNonRoot?: boolean;
+      readonly runAsUser?: number;
+      readonly runAsGroup?: number;
+      readonly fsGroup?: number;
+    };
+    readonly volumes?: readonly Volume[];
   };
 }
 
