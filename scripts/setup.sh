@@ -2,6 +2,8 @@
 # Installs everything this project needs on a fresh Debian machine; safe to run again.
 #  - system packages: redis-server (queues in tests and local runs), Python 3 with PIL,
 #    sentencepiece and numpy (independent references in tests), grpcio (a non-JS gRPC client)
+#  - podman, buildah, runc and mmdebstrap (the image smoke builds and runs the images without
+#    Docker; scripts/images/setup.sh)
 #  - pnpm, then the workspace's npm dependencies from the lockfile
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+bash scripts/images/setup.sh
 
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   echo "setup: starting redis-server on 127.0.0.1:6379"

@@ -1,8 +1,10 @@
 /**
- * The images, checked without a Docker engine: both Dockerfiles are multi-stage, start from
- * exact version tags (never latest), run as the non-root user the chart expects, in the
- * directory the chart's commands run in; the CUDA image installs onnxruntime-node's CUDA
- * provider and fails its build without it; the build context leaves local artefacts out.
+ * The images, checked without a Docker engine (`pnpm images:smoke` builds and runs the CPU one
+ * with podman): both Dockerfiles are multi-stage, start from exact version tags (never latest),
+ * run compiled JavaScript with production dependencies only (no tsx), as the non-root user the
+ * chart expects, in the directory the chart's commands run in; the CUDA image shares the CPU
+ * image's build stages, installs onnxruntime-node's CUDA provider and fails its build without
+ * it; the build context leaves local artefacts out.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -61,9 +63,53 @@ describe.each(DOCKERFILES)("%s", (file) => {
     expect(text).toContain(`npm install --global pnpm@${pnpm}`);
     expect(text).toContain("pnpm install --frozen-lockfile --offline");
   });
+
+  it("runs compiled JavaScript with production dependencies only: what the runtime copies was built, staged and installed --prod", async () => {
+    const stages = await stagesOf(file);
+    const runtime = stages.at(-1)!;
+    const copied = runtime.instructions
+      .filter((i) => i.keyword === "COPY")
+      .map((i) => /^--from=(\S+) \/prod \/app$/.exec(i.args)?.[1])
+      .filter((stage) => stage !== undefined);
+    expect(copied).toHaveLength(1);
+    const runs = lineage(stages, copied[0]!).flatMap((stage) =>
+      stage.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args),
+    );
+    const order = [
+      "pnpm build --clean",
+      "scripts/build/stage-production.ts /prod",
+      "pnpm install --prod --frozen-lockfile --offline",
+    ];
+    const at = order.map((step) => runs.findIndex((run) => run.includes(step)));
+    expect(
+      at.every((index) => index >= 0),
+      `${file} runs ${order.join(", then ")}`,
+    ).toBe(true);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(runtime.instructions.map((i) => i.args).join("\n")).not.toMatch(/\btsx\b/);
+    expect(JSON.parse(last(runtime, "CMD")!)).toEqual([
+      "node",
+      "--enable-source-maps",
+      expect.stringMatching(/^services\/[a-z-]+\/dist\/main\.js$/),
+    ]);
+  });
 });
 
+/** A stage and the earlier stages it starts from, oldest first. */
+function lineage(stages: readonly Stage[], name: string): Stage[] {
+  const stage = stages.find((s) => s.name === name);
+  if (!stage) return [];
+  return [...lineage(stages, stage.from), stage];
+}
+
 describe("the CUDA image", () => {
+  it("builds its dependency and production stages exactly as the CPU image does", async () => {
+    const shared = (stages: Stage[]) => stages.filter((s) => s.name === "deps" || s.name === "production");
+    const cpu = shared(await stagesOf("docker/Dockerfile"));
+    expect(cpu.map((s) => s.name)).toEqual(["deps", "production"]);
+    expect(shared(await stagesOf("docker/Dockerfile.cuda"))).toEqual(cpu);
+  });
+
   it("installs onnxruntime-node's CUDA 12 provider, fails without it, and runs on a CUDA runtime", async () => {
     const stages = await stagesOf("docker/Dockerfile.cuda");
     const install = stages
@@ -75,7 +121,7 @@ describe("the CUDA image", () => {
     expect(runtime.from).toMatch(/^nvidia\/cuda:12\.\d+\.\d+-cudnn-runtime-/);
     expect(runtime.instructions).toContainEqual({
       keyword: "COPY",
-      args: `--from=${install!.stage} /app /app`,
+      args: `--from=${install!.stage} /prod /app`,
     });
   });
 
