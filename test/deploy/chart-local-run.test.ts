@@ -16,7 +16,7 @@ import { checkHealth } from "@pixellm/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../scripts/chart/render";
 import { REDIS_URL } from "../support/deployment";
-import { shapesImage } from "../support/images";
+import { expectEngineAnswer } from "../support/served-answer";
 import { type TinyBundle, makeTinyBundle, tempDir } from "../support/tiny-bundle";
 import { API_KEY, IMAGE_WORKDIR, localEnv, renderLocalRelease } from "./support/local-release";
 import { LocalPod, nodeLaunch } from "./support/local-pod";
@@ -147,12 +147,7 @@ describe("the chart's wiring, run as local processes", () => {
 
   it("segments an image through the gateway with the API key from the rendered Secret", async () => {
     client = new PixelLMClient(pod("gateway").address, { apiKey: API_KEY });
-    const request = { image: await shapesImage(320, 240), query: "Please segment the red ball." };
-    const local = await engine!.segment(request);
-    const served = await client.segment(request, { timeoutMs: 60_000 });
-    expect(served.outputIds).toEqual(local.outputIds);
-    expect(served.text).toBe(local.text);
-    expect(served.targets.map((t) => t.mask?.counts)).toEqual(local.targets.map((t) => t.mask.counts));
+    const request = await expectEngineAnswer(client, engine!, 60_000);
 
     const anonymous = new PixelLMClient(pod("gateway").address);
     await expect(anonymous.segment(request, { timeoutMs: 10_000 })).rejects.toMatchObject({ code: 16 });

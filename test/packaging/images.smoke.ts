@@ -28,7 +28,7 @@ import { LocalPod } from "../deploy/support/local-pod";
 import { type K8sObject, ofKind, parseManifests } from "../deploy/support/manifests";
 import { containerPort, onlyContainer, podTemplate } from "../deploy/support/rendered-wiring";
 import { eventually } from "../support/eventually";
-import { shapesImage } from "../support/images";
+import { expectEngineAnswer } from "../support/served-answer";
 import { tempDir } from "../support/tiny-bundle";
 import { ensureBaseImages } from "./support/base-images";
 import { buildImage, containerLaunch, imageBytes, podman, redisLaunch } from "./support/podman";
@@ -260,13 +260,7 @@ describe("the CPU image, run as the chart runs it", () => {
     const gateway = pods.find((p) => p.container.name === "gateway")!;
     const client = new PixelLMClient(gateway.address, { apiKey: API_KEY });
     try {
-      const request = { image: await shapesImage(320, 240), query: "Please segment the red ball." };
-      const local = await engine!.segment(request);
-      const served = await client.segment(request, { timeoutMs: 120_000 });
-      expect(served.outputIds).toEqual(local.outputIds);
-      expect(served.text).toBe(local.text);
-      expect(served.targets.map((t) => t.mask?.counts)).toEqual(local.targets.map((t) => t.mask.counts));
-      expect(served.targets.length).toBeGreaterThan(0);
+      await expectEngineAnswer(client, engine!, 120_000);
     } finally {
       client.close();
     }
