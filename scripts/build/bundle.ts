@@ -13,7 +13,7 @@ import path from "node:path";
 import { generateDtsBundle } from "dts-bundle-generator";
 import * as esbuild from "esbuild";
 import { NODE_TARGET } from "./compile";
-import { SOURCE_CONDITION, compiledPath } from "./entry-points";
+import { SOURCE_CONDITION, compiledPath, sourceOf } from "./entry-points";
 import { REPO_ROOT, type WorkspacePackage } from "./workspace";
 
 /** The workspace packages a bundled package inlines: its workspace devDependencies. */
@@ -28,9 +28,7 @@ export function inlinedPackages(
 }
 
 function sources(pkg: WorkspacePackage): string[] {
-  return Object.values(pkg.manifest.exports ?? {}).map((target) =>
-    typeof target === "string" ? target : target[SOURCE_CONDITION]!,
-  );
+  return Object.values(pkg.manifest.exports ?? {}).map((target) => sourceOf(target)!);
 }
 
 async function bundleCode(pkg: WorkspacePackage, entry: string, outfile: string): Promise<void> {
@@ -81,7 +79,7 @@ async function bundleTypes(entry: string, libraries: readonly WorkspacePackage[]
     libraries.flatMap((library) =>
       Object.entries(library.manifest.exports ?? {}).map(([subpath, target]) => [
         path.posix.join(library.manifest.name, subpath),
-        [path.join(library.dir, typeof target === "string" ? target : target[SOURCE_CONDITION]!)],
+        [path.join(library.dir, sourceOf(target)!)],
       ]),
     ),
   );

@@ -23,11 +23,9 @@ export function compiledPath(source: string): string {
   return `./dist/${match[1]}.js`;
 }
 
-/** `./dist/a/b.js` → `./src/a/b.ts`. */
-export function sourcePath(compiled: string): string {
-  const match = COMPILED.exec(compiled);
-  if (!match) throw new Error(`${compiled} is not a JavaScript file under ./dist`);
-  return `./src/${match[1]}.ts`;
+/** The source file an exports entry names (a bare string is taken as the source). */
+export function sourceOf(target: ExportTarget): string | undefined {
+  return typeof target === "string" ? target : target[SOURCE_CONDITION];
 }
 
 function expectedTarget(source: string, withTypes: boolean): Record<string, string> {
@@ -40,7 +38,7 @@ function expectedTarget(source: string, withTypes: boolean): Record<string, stri
 }
 
 function exportProblem(subpath: string, target: ExportTarget, withTypes: boolean): string | undefined {
-  const source = typeof target === "string" ? target : target[SOURCE_CONDITION];
+  const source = sourceOf(target);
   if (!source || !SOURCE.test(source))
     return `exports["${subpath}"] has no "${SOURCE_CONDITION}" condition naming a file under ./src`;
   const expected = expectedTarget(source, withTypes);
