@@ -90,35 +90,47 @@ class ClipTower:
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg.get("layer_norm_eps", 1e-5)
         self.act = cfg.get("hidden_act", "quick_gelu")
-        # clip_encoder.py load_model, resize_vision_tower branch, literally (off-by-one included)
-        num_patches = (cfg["image_size"] // self.patch) ** 2
+        self.resize_to = resize_to
+        self.position_ids = torch.arange((resize_to // self.patch) ** 2 + 1).expand((1, -1))
+
+    @property
+    def position_table(self):
+        """clip_encoder.py load_model, resize_vision_tower branch, literally (off-by-one included).
+        Rebuilt from the current weights on every use, so that training the table trains this."""
+        num_patches = (self.cfg["image_size"] // self.patch) ** 2
         origin_p_num = int(num_patches ** 0.5)
-        new_num_patches = (resize_to // self.patch) ** 2
-        new_p_num = int(new_num_patches ** 0.5)
-        old = w["vision_model.embeddings.position_embedding.weight"]
+        new_p_num = self.resize_to // self.patch
+        old = self.w["vision_model.embeddings.position_embedding.weight"]
         old_cls = old[-1:]
-        grid = old[:-1].permute(1, 0).view(1, self.width, origin_p_num, origin_p_num)
+        grid = old[:-1].permute(1, 0).reshape(1, self.width, origin_p_num, origin_p_num)
         new = F.interpolate(grid, (new_p_num, new_p_num), mode="bilinear", align_corners=False)[0]
         new = new.flatten(-2).permute(1, 0)
-        self.position_table = torch.cat((new, old_cls), dim=0)
-        self.position_ids = torch.arange(new_num_patches + 1).expand((1, -1))
+        return torch.cat((new, old_cls), dim=0)
 
     def p(self, name):
         return self.w["vision_model." + name]
 
     def forward(self, pixel_values, attention_mask):
+        return self.encode(self.embed(pixel_values), attention_mask)
+
+    def embed(self, pixel_values):
+        """Patch embeddings, CLS, positions, pre_layrnorm: [B, 1025, W], hidden_states[0]."""
         b = pixel_values.shape[0]
         patch_embeds = F.conv2d(pixel_values, self.p("embeddings.patch_embedding.weight"), stride=self.patch)
         patch_embeds = patch_embeds.flatten(2).transpose(1, 2)
         class_embeds = self.p("embeddings.class_embedding").expand(b, 1, -1)
         h = torch.cat([class_embeds, patch_embeds], dim=1)
         h = h + F.embedding(self.position_ids, self.position_table)
-        h = F.layer_norm(h, (self.width,), self.p("pre_layrnorm.weight"), self.p("pre_layrnorm.bias"), self.eps)
+        return F.layer_norm(h, (self.width,), self.p("pre_layrnorm.weight"), self.p("pre_layrnorm.bias"), self.eps)
+
+    def encode(self, h, attention_mask, layers=None):
+        """The encoder layers over embedded tokens h [B, T, W] with key mask [B, T]; returns
+        hidden_states (embeddings first). `layers` stops early: later states are unused."""
         mask = expand_mask(attention_mask, h.dtype)
         hidden_states = [h]
         head_dim = self.width // self.heads
         scale = head_dim ** -0.5
-        for i in range(self.layers):
+        for i in range(self.layers if layers is None else layers):
             pre = f"encoder.layers.{i}."
             lw = lambda n: self.p(pre + n)  # noqa: E731
             residual = h
@@ -198,19 +210,25 @@ class Llama:
     def embed(self, ids):
         return F.embedding(ids, self.w["model.embed_tokens.weight"])
 
-    def forward(self, inputs_embeds, attention_mask):
+    def forward(self, inputs_embeds, attention_mask, past_key_values=None):
+        """inputs_embeds [B, S, H] after `past_key_values` (per layer (k, v) [B, kv_heads, P, d], or
+        None); attention_mask [B, P+S] covers both. Returns the post-norm hidden states [B, S, H],
+        the logits [B, S, V] and the layers' (k, v) over all P+S positions."""
         bsz, seq, _ = inputs_embeds.shape
+        past = 0 if past_key_values is None else past_key_values[0][0].shape[2]
         dtype = inputs_embeds.dtype
-        position_ids = torch.arange(0, seq, dtype=torch.long).unsqueeze(0).view(-1, seq)
-        # _prepare_decoder_attention_mask: causal mask + expanded padding mask
+        position_ids = torch.arange(past, past + seq, dtype=torch.long).unsqueeze(0).view(-1, seq)
+        # _prepare_decoder_attention_mask: causal mask (queries see the past and themselves) + padding
         causal = torch.full((seq, seq), torch.finfo(dtype).min)
         cond = torch.arange(causal.size(-1))
         causal.masked_fill_(cond < (cond + 1).view(causal.size(-1), 1), 0)
-        causal = causal[None, None, :, :].expand(bsz, 1, seq, seq)
+        causal = torch.cat([torch.zeros(seq, past, dtype=dtype), causal], dim=-1)
+        causal = causal[None, None, :, :].expand(bsz, 1, seq, past + seq)
         combined = expand_mask(attention_mask, dtype, tgt_len=seq) + causal
-        cos = self.cos_cached[:, :, :seq].squeeze(1).squeeze(0)[position_ids].unsqueeze(1)
-        sin = self.sin_cached[:, :, :seq].squeeze(1).squeeze(0)[position_ids].unsqueeze(1)
+        cos = self.cos_cached[:, :, : past + seq].squeeze(1).squeeze(0)[position_ids].unsqueeze(1)
+        sin = self.sin_cached[:, :, : past + seq].squeeze(1).squeeze(0)[position_ids].unsqueeze(1)
         h = inputs_embeds
+        present = []
         for i in range(self.cfg["num_hidden_layers"]):
             lw = lambda n: self.w[f"model.layers.{i}.{n}"]  # noqa: E731
             residual = h
@@ -220,6 +238,10 @@ class Llama:
             v = F.linear(x, lw("self_attn.v_proj.weight")).view(bsz, seq, self.kv_heads, self.head_dim).transpose(1, 2)
             q = (q * cos) + (rotate_half(q) * sin)
             k = (k * cos) + (rotate_half(k) * sin)
+            if past_key_values is not None:
+                k = torch.cat([past_key_values[i][0], k], dim=2)
+                v = torch.cat([past_key_values[i][1], v], dim=2)
+            present.append((k, v))
             k = repeat_kv(k, self.heads // self.kv_heads)
             v = repeat_kv(v, self.heads // self.kv_heads)
             attn = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(self.head_dim)
@@ -237,7 +259,7 @@ class Llama:
             h = residual + mlp
         h = rms_norm(h, self.w["model.norm.weight"], self.eps)
         logits = F.linear(h, self.w["lm_head.weight"])
-        return h, logits
+        return h, logits, present
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,8 +353,19 @@ def two_way_transformer(w, prefix, cfg, image_embedding, image_pe, point_embeddi
     return queries, keys
 
 
+def conv_transpose_2x2(x, weight, bias):
+    """ConvTranspose2d(kernel 2, stride 2): output pixels never overlap, so it is one linear map
+    per input pixel, [Cin] → [Cout, 2, 2], followed by a pixel shuffle. Written as that matmul,
+    whose backward is far cheaper than conv_transpose2d's on CPU; the values are the same."""
+    n, cin, h, wd = x.shape
+    cout = weight.shape[1]
+    y = x.permute(0, 2, 3, 1).reshape(-1, cin) @ weight.reshape(cin, cout * 4)
+    y = y.view(n, h, wd, cout, 2, 2).permute(0, 3, 1, 4, 2, 5).reshape(n, cout, 2 * h, 2 * wd)
+    return y + bias[None, :, None, None]
+
+
 def upscale(w, prefix, x):
-    x = F.conv_transpose2d(x, w[f"{prefix}.0.weight"], w[f"{prefix}.0.bias"], stride=2)
+    x = conv_transpose_2x2(x, w[f"{prefix}.0.weight"], w[f"{prefix}.0.bias"])
     x = layer_norm_2d(x, w[f"{prefix}.1.weight"], w[f"{prefix}.1.bias"])
     return F.gelu(x)
 
@@ -352,17 +385,21 @@ def predict_masks(w, cfg, image_embeddings, image_pe, sparse, dense, level_num, 
     tokens = torch.cat((output_tokens, sparse), dim=1)
     level = torch.tensor([level_num], dtype=torch.long).expand((tokens.size(0), 1))
     tokens = tokens + F.embedding(level, w[f"{md}.level_embed.weight"])
-    src = torch.repeat_interleave(image_embeddings, tokens.shape[0], dim=0)
+    # official: repeat_interleave(image_embeddings, N) first. The image work below is the same for
+    # every target, so it runs once and the targets broadcast (same values, N times less work).
+    src = image_embeddings
     if level_num > 0:
         src = upscale(w, f"{md}.upsample_2x", src)
         b, c, h, wd = src.shape
         previous_masks = torch.mean(previous_masks, dim=1)
         # official: repeat_interleave(previous_masks[:, None], 256, dim=1); 256 is the decoder width
-        src = (torch.repeat_interleave(previous_masks[:, None], c, dim=1).sigmoid() + 1) * src
+        src = (previous_masks[:, None].sigmoid() + 1) * src
         image_pe = pe_random(w[f"{md}.pe1.positional_encoding_gaussian_matrix"], (h, wd)).unsqueeze(0)
         dense = F.interpolate(dense.float(), size=(h, wd), mode="bilinear", align_corners=False).to(dense)
+    else:
+        src = src.expand(tokens.shape[0], -1, -1, -1)
     src = src + dense
-    pos_src = torch.repeat_interleave(image_pe, tokens.shape[0], dim=0)
+    pos_src = image_pe.expand(tokens.shape[0], -1, -1, -1)
     b, c, h, wd = src.shape
     hs, src = two_way_transformer(w, f"{md}.transformer.{level_num}", cfg, src, pos_src, tokens)
     mask_tokens_out = hs[:, 1: (1 + MASK_TOKENS), :]
@@ -380,24 +417,30 @@ def predict_masks(w, cfg, image_embeddings, image_pe, sparse, dense, level_num, 
 # PixelLM
 
 class PixelLM:
-    def __init__(self, checkpoint, vision_tower):
-        with open(os.path.join(checkpoint, "config.json")) as f:
-            self.cfg = json.load(f)
+    def __init__(self, w, cfg, clip_w, clip_cfg):
+        """Weights by official name (the checkpoint's and the tower's) and the two configs."""
+        self.cfg = dict(cfg)
         self.cfg.setdefault("seg_token_num", 3)
         self.cfg.setdefault("mask_decoder_num_heads", 8)
         self.cfg.setdefault("mask_decoder_mlp_dim", 2048)
         self.cfg.setdefault("mask_decoder_depth", 2)
-        with open(os.path.join(vision_tower, "config.json")) as f:
-            clip_cfg = json.load(f)
         clip_cfg = clip_cfg.get("vision_config", clip_cfg)
-        self.w = load_dir(checkpoint)
+        self.w = w
         self.image_size = self.cfg.get("resize_vision_tower_size", 448)
-        self.clip = ClipTower(load_dir(vision_tower), clip_cfg, self.image_size)
+        self.clip = ClipTower(clip_w, clip_cfg, self.image_size)
         self.llm = Llama(self.w, self.cfg)
         seg_token_num = self.cfg["seg_token_num"]
         self.multiseg_scalar = [torch.ones([]) * (1 / seg_token_num) for _ in range(seg_token_num)]
         self.multiscale_scalar = [torch.ones([]) * (1 / SCALES) for _ in range(SCALES)]
         self.select_layer = self.cfg.get("mm_vision_select_layer", -2)
+
+    @classmethod
+    def from_dirs(cls, checkpoint, vision_tower):
+        with open(os.path.join(checkpoint, "config.json")) as f:
+            cfg = json.load(f)
+        with open(os.path.join(vision_tower, "config.json")) as f:
+            clip_cfg = json.load(f)
+        return cls(load_dir(checkpoint), cfg, load_dir(vision_tower), clip_cfg)
 
     def projector(self, name, x):
         x = F.linear(x, self.w[f"model.{name}.0.weight"], self.w[f"model.{name}.0.bias"])
@@ -421,9 +464,8 @@ class PixelLM:
         pre_image_features = [hidden_states[-11][:, 1:]]
         return image_features, mask_for_llm, pre_image_features
 
-    def prepare_multimodal(self, input_ids, attention_mask, images, clip_resize_list):
-        """prepare_inputs_labels_for_multimodal for batch 1, one image, mm_use_im_start_end branch."""
-        image_features, vit_mask, pre_image_features = self.encode_images(images, clip_resize_list)
+    def llm_image_tokens(self, image_features):
+        """[n, 1024, W] CLIP features -> 16×16 bilinear (a 2×2 mean) -> mm_projector: [n, 256, H]."""
         n, l, c = image_features.shape
         p_num = int(l ** 0.5)
         feats = F.interpolate(
@@ -431,7 +473,12 @@ class PixelLM:
             size=(LLM_GRID, LLM_GRID), mode="bilinear", align_corners=False,
         ).to(image_features)
         feats = feats.flatten(-2).permute(0, 2, 1)
-        feats = self.projector("mm_projector", feats)
+        return self.projector("mm_projector", feats)
+
+    def prepare_multimodal(self, input_ids, attention_mask, images, clip_resize_list):
+        """prepare_inputs_labels_for_multimodal for batch 1, one image, mm_use_im_start_end branch."""
+        image_features, vit_mask, pre_image_features = self.encode_images(images, clip_resize_list)
+        feats = self.llm_image_tokens(image_features)
         cur_ids = input_ids[0]
         cur_mask = attention_mask[0]
         start = torch.where(cur_ids == IMAGE_TOKEN_INDEX)[0][0]
@@ -449,6 +496,10 @@ class PixelLM:
     def decoder_features(self, images, clip_resize_list):
         """evaluate(): encode_images(return_project=True) → stack → view → image_feature_neck."""
         image_features, _, pre_image_features = self.encode_images(images, clip_resize_list)
+        return self.decoder_features_from_taps(image_features, pre_image_features), image_features, pre_image_features[0]
+
+    def decoder_features_from_taps(self, image_features, pre_image_features):
+        """out_mm_projector on both taps -> [scales, H, 32, 32] -> image_feature_neck."""
         pre = [self.projector("out_mm_projector", f) for f in pre_image_features]
         output_image_features = [self.projector("out_mm_projector", image_features)]
         output_image_features.extend(pre)
@@ -462,8 +513,7 @@ class PixelLM:
         x = F.conv2d(img, self.w["model.image_feature_neck.0.weight"])
         x = layer_norm_2d(x, self.w["model.image_feature_neck.1.weight"], self.w["model.image_feature_neck.1.bias"])
         x = F.conv2d(x, self.w["model.image_feature_neck.2.weight"], padding=1)
-        x = layer_norm_2d(x, self.w["model.image_feature_neck.3.weight"], self.w["model.image_feature_neck.3.bias"])
-        return x, image_features, pre_image_features[0]
+        return layer_norm_2d(x, self.w["model.image_feature_neck.3.weight"], self.w["model.image_feature_neck.3.bias"])
 
     def text_hidden_fcs(self, x):
         x = F.relu(F.linear(x, self.w["model.text_hidden_fcs.0.0.weight"], self.w["model.text_hidden_fcs.0.0.bias"]))
@@ -479,6 +529,14 @@ class PixelLM:
         return fused
 
     def decode(self, fused, features, clip_resize, original_size):
+        low_res = self.low_res_masks(fused, features)
+        masks = postprocess_masks(low_res, clip_resize, original_size)
+        pred = masks[:, 0]
+        score = (pred.sigmoid().flatten(1) * (pred > 0).flatten(1)).sum(1) / ((pred > 0).flatten(1).sum(1) + 1e-6)
+        return low_res[:, 0], pred, score
+
+    def low_res_masks(self, fused, features):
+        """The 2-level decoder: fused prompts [N, 2, D] and features [2, D, 32, 32] -> [N, 1, 128, 128] logits."""
         d = self.cfg["out_dim"]
         grid = features.shape[-1]
         sparse = torch.cat([torch.empty((fused.shape[0], 0, d)), fused], dim=1)
@@ -497,10 +555,7 @@ class PixelLM:
             low_res = low_res + self.multiscale_scalar[l] * F.interpolate(
                 level_masks.float(), (LOW_RES, LOW_RES), mode="bilinear", align_corners=False
             ).to(level_masks)
-        masks = postprocess_masks(low_res, clip_resize, original_size)
-        pred = masks[:, 0]
-        score = (pred.sigmoid().flatten(1) * (pred > 0).flatten(1)).sum(1) / ((pred > 0).flatten(1).sum(1) + 1e-6)
-        return low_res[:, 0], pred, score
+        return low_res
 
     def segment(self, hidden, seg_mask, features, clip_resize, original_size, drop_partial_groups):
         group = self.cfg["seg_token_num"] * SCALES
@@ -529,7 +584,7 @@ class PixelLM:
         margins = []
         for _ in range(max_new_tokens):
             embeds, mask, _, _ = self.prepare_multimodal(ids, attention, images, [clip_resize])
-            last_hidden, last_logits = self.llm.forward(embeds, mask)
+            last_hidden, last_logits, _ = self.llm.forward(embeds, mask)
             scores = last_logits[:, -1, :]
             top = torch.topk(scores[0], 2).values
             margins.append(float(top[0] - top[1]))
@@ -553,7 +608,7 @@ class PixelLM:
         input_ids = torch.tensor(ids)[None]
         attention_masks = input_ids.ne(pad_id)
         embeds, mask, _, _ = self.prepare_multimodal(input_ids, attention_masks, images, [clip_resize])
-        hidden, logits = self.llm.forward(embeds, mask)
+        hidden, logits, _ = self.llm.forward(embeds, mask)
         seg_mask = torch.zeros_like(input_ids[:, 1:]).bool()
         for seg in seg_ids:
             seg_mask = seg_mask | (input_ids[:, 1:] == seg)
@@ -583,7 +638,7 @@ def main():
     torch.set_grad_enabled(False)
     with open(args.input) as f:
         spec = json.load(f)
-    model = PixelLM(args.checkpoint, args.vision_tower)
+    model = PixelLM.from_dirs(args.checkpoint, args.vision_tower)
     pixels = torch.from_numpy(np.load(spec["pixels"]).astype(np.float32))[None]
     clip_resize = tuple(spec["resized_size"])
     original = tuple(spec["original_size"])

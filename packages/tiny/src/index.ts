@@ -7,3 +7,4 @@ export {
   type CheckpointPreset,
 } from "./presets";
 export { type DtypePolicy, type StoredDtype } from "./synth-weights";
+export { clipConfigJson, pixellmConfigJson } from "./configs";
