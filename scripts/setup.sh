@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything this project needs on a fresh Debian machine; safe to run again.
 #  - system packages: redis-server (queues in tests and local runs), Python 3 with PIL,
-#    sentencepiece and numpy (independent references in tests), grpcio (a non-JS gRPC client)
+#    sentencepiece, numpy and scipy (independent references in tests), grpcio (a non-JS gRPC client)
 #  - podman, buildah, runc and mmdebstrap (the image smoke builds and runs the images without
 #    Docker; scripts/images/setup.sh)
 #  - pnpm, then the workspace's npm dependencies from the lockfile
@@ -12,7 +12,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
-for module in PIL:python3-pil sentencepiece:python3-sentencepiece numpy:python3-numpy grpc:python3-grpcio; do
+for module in PIL:python3-pil sentencepiece:python3-sentencepiece numpy:python3-numpy scipy:python3-scipy grpc:python3-grpcio; do
   /usr/bin/python3 -c "import ${module%%:*}" 2>/dev/null || missing+=("${module##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
