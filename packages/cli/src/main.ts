@@ -9,13 +9,16 @@ import { CheckpointError } from "@pixellm/checkpoint";
 import { BundleError } from "@pixellm/bundle";
 import { EngineError } from "@pixellm/engine";
 import { ExportTargetError } from "@pixellm/model";
+import { MuseFormatError } from "@pixellm/muse";
 import { exportCommand, exportUsage } from "./commands/export";
 import { makeTinyCommand, makeTinyUsage } from "./commands/make-tiny";
 import { makeDatasetCommand, makeDatasetUsage } from "./commands/make-dataset";
 import { clientCommand, clientUsage } from "./commands/client";
+import { evalCommand, evalUsage } from "./commands/eval";
 import { segmentCommand, segmentUsage } from "./commands/segment";
 import { demoCommand, demoUsage, serveCommand, serveUsage } from "./commands/serve";
 import { upCommand, upUsage } from "./commands/up";
+import { PartialFailure } from "./partial-failure";
 import { UsageError } from "./usage-error";
 
 interface Command {
@@ -32,9 +35,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   demo: { run: demoCommand, usage: demoUsage },
   client: { run: clientCommand, usage: clientUsage },
   up: { run: upCommand, usage: upUsage },
+  eval: { run: evalCommand, usage: evalUsage },
 };
 
-const USER_ERRORS = [UsageError, CheckpointError, BundleError, ExportTargetError];
+const USER_ERRORS = [UsageError, CheckpointError, BundleError, ExportTargetError, MuseFormatError];
 
 /** Engine failures caused by the input (a bad image, an empty query) are user mistakes too. */
 function isUserEngineError(error: unknown): boolean {
@@ -76,6 +80,10 @@ async function main(argv: string[]): Promise<number> {
       console.error(`pixellm ${name}: ${(error as Error).message}`);
       if (error instanceof UsageError || isArgumentError(error)) console.error(`\n${command.usage}`);
       return 2;
+    }
+    if (error instanceof PartialFailure) {
+      console.error(`pixellm ${name}: ${error.message}`);
+      return 1;
     }
     if (isServiceError(error)) {
       // A status from the gateway (bad input, queue full, deadline, …): its message says why.

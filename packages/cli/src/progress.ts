@@ -18,11 +18,8 @@ export class ProgressBar {
     const now = Date.now();
     if (done < total && now - this.lastDraw < 100) return;
     this.lastDraw = now;
-    const fraction = total > 0 ? Math.min(1, done / total) : 1;
-    const filled = Math.round(fraction * BAR_WIDTH);
-    const bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
     this.stream.write(
-      `\r${label.padEnd(10)} [${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${formatBytes(done)} / ${formatBytes(total)}`,
+      `\r${label.padEnd(10)} ${progressBar(done, total)} ${formatBytes(done)} / ${formatBytes(total)}`,
     );
   }
 
@@ -30,6 +27,13 @@ export class ProgressBar {
   finish(line: string): void {
     this.stream.write(this.interactive ? `\r\x1b[2K${line}\n` : `${line}\n`);
   }
+}
+
+/** "[#####-----]  50%" */
+export function progressBar(done: number, total: number): string {
+  const fraction = total > 0 ? Math.min(1, done / total) : 1;
+  const filled = Math.round(fraction * BAR_WIDTH);
+  return `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`;
 }
 
 export function formatBytes(bytes: number): string {

@@ -31,5 +31,5 @@ export {
   rleCountsToString,
   rleToBbox,
 } from "./rle";
-export { maskToPng, overlayMask, overlayPng } from "./mask-png";
+export { maskToPng, overlayMask, overlayPng, rgbToPng } from "./mask-png";
 export { polygonToRle } from "./coco-polygon";

@@ -43,7 +43,13 @@ export function overlayMask(image: RgbImage, mask: Uint8Array): RgbImage {
 
 /** in: RGB8 image + uint8[H,W] mask -> RGB PNG of the overlay */
 export async function overlayPng(image: RgbImage, mask: Uint8Array): Promise<Buffer> {
-  const { width, height, data } = overlayMask(image, mask);
+  return rgbToPng(overlayMask(image, mask));
+}
+
+/** in: RGB8 image -> RGB PNG */
+export async function rgbToPng(image: RgbImage): Promise<Buffer> {
+  checkRgbImage(image);
+  const { width, height, data } = image;
   return sharp(data, { raw: { width, height, channels: 3 } })
     .png()
     .toBuffer();

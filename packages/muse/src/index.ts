@@ -10,4 +10,10 @@ export { matchingCost } from "./matching-cost";
 export { type PairOverlap, type PairScore, pairIou, pairOverlap } from "./pair-overlap";
 export { type QuestionScore, scoreQuestion } from "./score-question";
 export { type ImageScore, type MetricSummary, MuseMetric, scoreImage } from "./metric";
-export { DEFAULT_PROMPT_SEED, EVAL_PROMPT_SUFFIXES, evaluationPrompts } from "./eval-prompt";
+export {
+  DEFAULT_PROMPT_SEED,
+  EVAL_MAX_NEW_TOKENS,
+  EVAL_PROMPT_SUFFIXES,
+  FEW_TARGETS_MAX,
+  evaluationPrompts,
+} from "./eval-protocol";

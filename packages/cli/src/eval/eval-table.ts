@@ -1,0 +1,32 @@
+/** The short table `pixellm eval` prints on stdout. */
+import { FEW_TARGETS_MAX, type MetricSummary } from "@pixellm/muse";
+import type { EvalSummary } from "./eval-summary";
+
+export function evalTable(summary: EvalSummary): string {
+  const rows: [string, MetricSummary][] = [
+    ["all", summary.overall],
+    [`few (<= ${FEW_TARGETS_MAX} targets)`, summary.fewTargets],
+    [`many (> ${FEW_TARGETS_MAX} targets)`, summary.manyTargets],
+    ...summary.byTargets.map(({ targets, summary: s }): [string, MetricSummary] => [
+      `${targets} target${targets === 1 ? "" : "s"}`,
+      s,
+    ]),
+  ];
+  const header = ["", "questions", "targets", "gIoU", "cIoU"];
+  const cells = rows.map(([name, s]) => [
+    name,
+    String(s.questions),
+    String(s.targets),
+    s.questions > 0 ? s.gIoU.toFixed(4) : "-",
+    s.questions > 0 ? s.cIoU.toFixed(4) : "-",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]) =>
+    c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
+  return [
+    line(header),
+    ...cells.map(line),
+    "",
+    `${summary.overall.questions} questions in ${summary.seconds.toFixed(1)} s (${summary.questionsPerSecond.toFixed(2)} questions/s), ${summary.failed} failed`,
+  ].join("\n");
+}

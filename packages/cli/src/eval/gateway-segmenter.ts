@@ -1,0 +1,57 @@
+/**
+ * Questions answered through a gateway's async jobs, as a batch client would: SubmitJob, then
+ * WatchJob until the job ends. A watch that ends early (a gateway restarting) falls back to
+ * polling GetJob, so an accepted question is never lost.
+ */
+import type { Job__Output } from "@pixellm/api";
+import { PixelLMClient } from "@pixellm/client";
+import { EVAL_MAX_NEW_TOKENS } from "@pixellm/muse";
+import type { QuestionSegmenter } from "./question-segmenter";
+
+const TERMINAL = new Set(["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"]);
+const POLL_MS = 500;
+
+/** A question whose job did not succeed; the message is the job's error. */
+export class JobFailedError extends Error {
+  override readonly name = "JobFailedError";
+}
+
+export function gatewaySegmenter(address: string, apiKey?: string): QuestionSegmenter {
+  const client = new PixelLMClient(address, apiKey ? { apiKey } : {});
+  return {
+    description: `gateway ${address} (async jobs)`,
+    async segment(image, query) {
+      const submitted = await client.submitJob({ image, query, maxNewTokens: EVAL_MAX_NEW_TOKENS });
+      const job = await finished(client, submitted);
+      const result = job.result;
+      if (job.state !== "JOB_STATE_SUCCEEDED" || !result) {
+        throw new JobFailedError(`job ${job.jobId} ${job.state}: ${job.error?.message ?? "no result"}`);
+      }
+      return {
+        text: result.text,
+        image: { width: result.image?.width ?? 0, height: result.image?.height ?? 0 },
+        masks: [...result.targets]
+          .sort((a, b) => a.index - b.index)
+          .map((t) => ({ size: t.mask?.size ?? [], counts: t.mask?.counts ?? "" })),
+      };
+    },
+    close: () => Promise.resolve(client.close()),
+  };
+}
+
+async function finished(client: PixelLMClient, job: Job__Output): Promise<Job__Output> {
+  let last = job;
+  try {
+    for await (const update of client.watchJob(job.jobId)) {
+      last = update;
+      if (TERMINAL.has(update.state)) return update;
+    }
+  } catch {
+    // The watch broke (e.g. its gateway went away): the job lives on in the queue.
+  }
+  while (!TERMINAL.has(last.state)) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    last = await client.getJob(job.jobId);
+  }
+  return last;
+}
