@@ -1,6 +1,6 @@
 /**
  * Official-layout checkpoint + CLIP tower → model bundle: the four graphs, the tokenizer files
- * and `pixellm.json` with a sha256 of every file. The bundle is written into a sibling staging
+ * (loaded and checked against the model first) and `pixellm.json` with a sha256 of every file. The bundle is written into a sibling staging
  * directory and renamed into place at the end, so a failed export never leaves a half bundle
  * where a service could load it.
  */
@@ -25,6 +25,7 @@ import { IMAGE_SIZE, LLM_IMAGE_TOKENS, LOW_RES_MASK_SIZE, PATCH_GRID } from "../
 import { buildLlmGraph } from "../graphs/llm-graph";
 import { buildVisionGraph } from "../graphs/vision-graph";
 import type { ExportContext } from "./export-context";
+import { checkTokenizer } from "./tokenizer-check";
 
 // The same values as @pixellm/tokenizer's IMAGE_TOKEN_INDEX and @pixellm/image's PIXEL_MEAN/STD,
 // recorded in the manifest (this package depends on neither).
@@ -83,6 +84,7 @@ export async function exportBundle(options: ExportOptions): Promise<ExportSummar
   const checkpoint = await openCheckpoint(options);
   const staging = `${options.outDir.replace(/[\\/]+$/, "")}.partial-${process.pid}`;
   try {
+    await checkTokenizer(options.checkpointDir, checkpoint.config, checkpoint.tokens);
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
     const ctx: ExportContext = {
