@@ -18,6 +18,30 @@ export const pastValueName = (layer: number) => `past_key_values.${layer}.value`
 export const presentKeyName = (layer: number) => `present.${layer}.key`;
 export const presentValueName = (layer: number) => `present.${layer}.value`;
 
+/**
+ * Intermediate tensors the graphs also output, under the official code's names, for
+ * `pixellm segment --dump` only: the serving stages never fetch them (openSessions leaves them
+ * out). Bundles exported before these existed simply lack them.
+ */
+export const DUMP_OUTPUTS = {
+  /** vision: `image_features = hidden_states[-2][:, 1:]` (CLIP layer 23), [B,1024,W] */
+  imageFeatures: "image_features",
+  /** vision: `pre_image_features = hidden_states[-11][:, 1:]` (CLIP layer 14), [B,1024,W] */
+  preImageFeatures: "pre_image_features",
+  /** decoder: `text_hidden_fcs` of the codebook hidden states, [N·C,D] */
+  predEmbeddings: "pred_embeddings",
+  /** decoder: the fused prompts E (`sparse_embeddings`), [N,2,D] */
+  sparseEmbeddings: "sparse_embeddings",
+  /** decoder: `l_low_res_masks` of level 0 ([N,1,64,64]) and level 1 ([N,1,128,128]) */
+  levelMasks: ["l_low_res_masks_0", "l_low_res_masks_1"],
+} as const;
+
+const DUMP_OUTPUT_NAMES: ReadonlySet<string> = new Set(Object.values(DUMP_OUTPUTS).flat());
+
+export function isDumpOutput(name: string): boolean {
+  return DUMP_OUTPUT_NAMES.has(name);
+}
+
 export interface GraphEntry {
   /** The .onnx file; an external-data file, if any, is listed in `files` too. */
   readonly file: string;

@@ -1,21 +1,88 @@
 /**
  * `--dump DIR`: every intermediate tensor of a segment call as .npy, named and shaped like the
- * official code's tensors, for comparison with a PyTorch run.
+ * official code's tensors (spec sections 1–4), for comparison with a PyTorch run of a checkpoint;
+ * `dump.json` lists each file with its shape, dtype and the official expression it corresponds to.
+ * The engine's own tensors come with its result; the rest come from a replay of the answer with
+ * the graphs' dump outputs (engine traceSegment).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { SegmentResult } from "@pixellm/engine";
+import { type SegmentResult, traceSegment } from "@pixellm/engine";
 import { maskLogitsAtOriginal } from "@pixellm/image";
 import { LLM_IMAGE_TOKENS, LOW_RES_MASK_SIZE, PATCH_GRID } from "@pixellm/model";
 import { type HostTensor, encodeNpy, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
 
-export async function dumpTensors(dir: string, result: SegmentResult): Promise<string[]> {
+/** What each file is, in the official code's terms (PixelLM.py `evaluate`, llava_arch.py, chat.py). */
+const OFFICIAL: Readonly<Record<string, string>> = {
+  pixel_values: "images_clip: the image resized to 448 on its long side, ImageNet-normalised, zero-padded",
+  clip_resize: "clip_resize_list[0]: (h', w') inside the 448 canvas",
+  original_size: "original_size_list[0]: (H, W)",
+  image_features: "hidden_states[-2][:, 1:] of the CLIP tower (layer 23, CLS dropped)",
+  pre_image_features: "hidden_states[-11][:, 1:] of the CLIP tower (layer 14, CLS dropped)",
+  image_embeds: "mm_projector of the 2x2-pooled layer-23 features: the 256 LLM image tokens",
+  image_mask: "the 16x16 image-token validity mask that goes into the LLM attention mask",
+  decoder_features: "image_feature_neck(out_mm_projector(...)) of both taps: [scale 0, scale 1]",
+  prompt_ids: "tokenizer_image_token(prompt): the prompt ids, -200 where the image goes",
+  output_ids: "the answer ids (generate's new tokens, with </s> when produced)",
+  inputs_embeds:
+    "LLM inputs_embeds at the last generation step: prompt with the image spliced in, answer[:-1]",
+  attention_mask: "LLM attention_mask of the same positions: 0 on padded image tokens",
+  output_hidden_states: "outputs.hidden_states[-1]: final-norm last-layer hidden states of those positions",
+  logits: "per-step logits: row k is the distribution answer token k was picked from",
+  codebook_hidden: "output_hidden_states at the positions that predicted each [SEGi] token, in order",
+  pred_embeddings: "text_hidden_fcs[0] of codebook_hidden",
+  sparse_embeddings: "the fused prompts E: mean of the 3 tokens per scale (multiseg_scalar), [N, 2, D]",
+  l_low_res_masks_0: "mask_decoder level 0 output (l_low_res_masks, l = 0)",
+  l_low_res_masks_1: "mask_decoder level 1 output (l_low_res_masks, l = 1)",
+  low_res_masks: "0.5 * level 0 (resized to 128) + 0.5 * level 1",
+  mask_logits: "postprocess_masks(low_res_masks): logits at the original size (mask = > 0)",
+  mask_scores: "mask_score: mean sigmoid over each mask's positive pixels",
+};
+
+export interface DumpSource {
+  readonly bundleDir: string;
+  readonly image: Uint8Array;
+  readonly result: SegmentResult;
+}
+
+/** Writes the tensors and dump.json; returns the names written and the ones the bundle lacks. */
+export async function dumpTensors(
+  dir: string,
+  source: DumpSource,
+): Promise<{ written: string[]; unavailable: readonly string[] }> {
+  const { result } = source;
+  const trace = await traceSegment(source.bundleDir, {
+    image: source.image,
+    promptIds: result.promptIds,
+    outputIds: result.outputIds,
+    codebookHidden: result.tensors.codebookHidden,
+    codebookCount: result.tensors.codebookCount,
+  });
+  const tensors = { ...engineTensors(result), ...trace.tensors };
+  const ordered = Object.keys(OFFICIAL).filter((name) => name in tensors);
+  await mkdir(dir, { recursive: true });
+  for (const name of ordered) await writeFile(path.join(dir, `${name}.npy`), encodeNpy(tensors[name]!));
+  const index = Object.fromEntries(
+    ordered.map((name) => [
+      `${name}.npy`,
+      { shape: tensors[name]!.shape, dtype: tensors[name]!.dtype, official: OFFICIAL[name] },
+    ]),
+  );
+  await writeFile(
+    path.join(dir, "dump.json"),
+    JSON.stringify({ tensors: index, unavailable: trace.unavailable }, null, 2) + "\n",
+  );
+  return { written: ordered, unavailable: trace.unavailable };
+}
+
+/** The tensors the engine's result carries. */
+function engineTensors(result: SegmentResult): Record<string, HostTensor> {
   const t = result.tensors;
   const size = Math.sqrt(t.pixelValues.length / 3);
   const hidden = t.codebookCount > 0 ? t.codebookHidden.length / t.codebookCount : 0;
   const targets = result.targets.length;
   const lowRes = float32Tensor([targets, 1, LOW_RES_MASK_SIZE, LOW_RES_MASK_SIZE], t.lowResLogits);
-  const tensors: Record<string, HostTensor> = {
+  return {
     pixel_values: float32Tensor([1, 3, size, size], t.pixelValues),
     clip_resize: int64Tensor([2], [...t.resized]),
     original_size: int64Tensor([2], [...t.original]),
@@ -42,9 +109,9 @@ export async function dumpTensors(dir: string, result: SegmentResult): Promise<s
         ? maskLogitsAtOriginal(lowRes, { resized: t.resized, original: t.original })
         : new Float32Array(0),
     ),
+    mask_scores: float32Tensor(
+      [targets],
+      result.targets.map((target) => target.score),
+    ),
   };
-  await mkdir(dir, { recursive: true });
-  for (const [name, tensor] of Object.entries(tensors))
-    await writeFile(path.join(dir, `${name}.npy`), encodeNpy(tensor));
-  return Object.keys(tensors);
 }

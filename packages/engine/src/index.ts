@@ -58,3 +58,4 @@ export {
   type SegmentTarget,
   type SegmentTensors,
 } from "./pipeline/engine";
+export { traceSegment, type Trace, type TraceInput } from "./trace/trace-segment";

@@ -21,7 +21,8 @@ export const segmentUsage = `pixellm segment --image FILE (--query TEXT | --prom
   Reference checks against PyTorch:
   --prompt-ids       comma-separated prompt ids with -200 for the image (bypasses the tokenizer)
   --answer-ids       comma-separated answer ids: teacher forcing, as the official RefCOCO evaluation
-  --dump             write every intermediate tensor there as .npy`;
+  --dump             write every intermediate tensor there as .npy, with dump.json naming each
+                     one's official counterpart (a second, batch-1 pass after the answer)`;
 
 export async function segmentCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -47,9 +48,11 @@ export async function segmentCommand(args: string[]): Promise<void> {
     throw new UsageError("segment needs --query TEXT or --prompt-ids IDS");
   const image = await readImageFile(values.image);
   const temperature = parseNumber("--temperature", values.temperature, { min: 0, max: 100, fallback: 0 });
-  const engine = await PixelLMEngine.load(values.model ?? (await defaultBundle()));
+  const bundleDir = values.model ?? (await defaultBundle());
+  const engine = await PixelLMEngine.load(bundleDir);
+  let result: SegmentResult;
   try {
-    const result = await engine.segment({
+    result = await engine.segment({
       image,
       ...(values.query !== undefined ? { query: values.query } : {}),
       ...(values["prompt-ids"] !== undefined
@@ -79,12 +82,20 @@ export async function segmentCommand(args: string[]): Promise<void> {
           }
         : {}),
     });
-    if (values.dump) await dumpTensors(values.dump, result);
-    const json = resultJson(result);
-    if (values.out) await writeSegmentOutputs(values.out, json, image);
-    console.log(values.json ? JSON.stringify(json, null, 2) : describe(result));
   } finally {
     await engine.close();
+  }
+  const json = resultJson(result);
+  if (values.out) await writeSegmentOutputs(values.out, json, image);
+  console.log(values.json ? JSON.stringify(json, null, 2) : describe(result));
+  if (values.dump) {
+    // After the engine is closed: the dump pass opens the graphs again, with their dump outputs.
+    const { written, unavailable } = await dumpTensors(values.dump, { bundleDir, image, result });
+    console.error(`pixellm segment: wrote ${written.length} tensors and dump.json to ${values.dump}`);
+    if (unavailable.length > 0)
+      console.error(
+        `pixellm segment: this bundle predates ${unavailable.join(", ")}; export it again to dump them`,
+      );
   }
 }
 

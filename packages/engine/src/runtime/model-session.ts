@@ -120,7 +120,8 @@ export class ModelSession {
     for (const name of Object.keys(feeds)) {
       if (!this.inputs.has(name)) throw new EngineError("internal", `${this.graph}: unknown input ${name}`);
     }
-    const results = await this.session.run(ortFeeds);
+    // Only the declared outputs: a graph may have more (dump-only ones) that this session skips.
+    const results = await this.session.run(ortFeeds, [...this.outputs.keys()]);
     const out: Record<string, SessionValue> = {};
     for (const [name, info] of this.outputs) {
       const tensor = results[name];

@@ -9,7 +9,13 @@
  *      decoder_features  float32[M,2,D,32,32]    from vision.onnx, one entry per image
  *      target_image      int64[N]                index into decoder_features for each target
  * out: low_res_masks     float32[N,1,128,128]    mask logits before resizing to the image
+ * dump-only outputs (DUMP_OUTPUTS; stages never fetch them):
+ *      pred_embeddings    float32[N·C,D]          text_hidden_fcs of each codebook state
+ *      sparse_embeddings  float32[N,2,D]          the fused prompts E
+ *      l_low_res_masks_0  float32[N,1,64,64]      level-0 mask logits
+ *      l_low_res_masks_1  float32[N,1,128,128]    level-1 mask logits
  */
+import { DUMP_OUTPUTS } from "@pixellm/bundle";
 import { codebookSize, pixellmNames } from "@pixellm/checkpoint";
 import { GraphBuilder, type GraphDefinition, floatSource } from "@pixellm/onnx";
 import { f32 } from "../constants/fp32";
@@ -38,7 +44,7 @@ export async function buildDecoderGraph(ctx: ExportContext): Promise<GraphDefini
   const count = dim(g, segHidden, 0);
   const w = checkpointWeights(g, ctx.llm, `pixel decoder: hidden_size ${H}, out_dim ${D}`);
 
-  const prompts = fusedPrompts(g, ctx, segHidden, count); // [N,2,D]
+  const { projected, prompts } = fusedPrompts(g, ctx, segHidden, count); // [N·C,D], [N,2,D]
   const perTarget = g.op("Gather", [features, targetImage], { axis: 0 }); // [N,2,D,32,32]
   const scaleFeatures = (l: number) =>
     g.op("Gather", [perTarget, g.op("Constant", [], { value_int: l })], { axis: 1 });
@@ -53,6 +59,7 @@ export async function buildDecoderGraph(ctx: ExportContext): Promise<GraphDefini
 
   let previousMask = "";
   let lowRes = "";
+  const levelMasks: string[] = [];
   for (const level of [0, 1]) {
     const mask = g.within(`mask_decoder.level${level}`, () => {
       const levelTokens = g.op(
@@ -107,6 +114,7 @@ export async function buildDecoderGraph(ctx: ExportContext): Promise<GraphDefini
     const weighted = g.op("Mul", [resized, g.scalar(SCALE_WEIGHT)]);
     lowRes = lowRes ? g.op("Add", [lowRes, weighted]) : weighted;
     previousMask = mask;
+    levelMasks.push(mask);
   }
   g.output(toFloat32(g, lowRes), "low_res_masks", "float32", [
     "targets",
@@ -114,14 +122,26 @@ export async function buildDecoderGraph(ctx: ExportContext): Promise<GraphDefini
     LOW_RES_MASK_SIZE,
     LOW_RES_MASK_SIZE,
   ]);
+  g.output(toFloat32(g, projected), DUMP_OUTPUTS.predEmbeddings, "float32", ["codebook_states", D]);
+  g.output(toFloat32(g, prompts), DUMP_OUTPUTS.sparseEmbeddings, "float32", ["targets", 2, D]);
+  levelMasks.forEach((mask, level) => {
+    const side = PATCH_GRID * 2 ** (level + 1);
+    g.output(toFloat32(g, mask), DUMP_OUTPUTS.levelMasks[level]!, "float32", ["targets", 1, side, side]);
+  });
   return g.build();
 }
 
 /**
  * text_hidden_fcs[0] (Linear → ReLU → Linear), viewed (N, 2 scales, seg_token_num, D), then
- * `Σ multiseg_scalar[i]·tok_i` with every scalar float32(1/seg_token_num). out: [N,2,D]
+ * `Σ multiseg_scalar[i]·tok_i` with every scalar float32(1/seg_token_num).
+ * out: projected [N·C,D] (text_hidden_fcs), prompts [N,2,D]
  */
-function fusedPrompts(g: GraphBuilder, ctx: ExportContext, segHidden: string, count: string): string {
+function fusedPrompts(
+  g: GraphBuilder,
+  ctx: ExportContext,
+  segHidden: string,
+  count: string,
+): { projected: string; prompts: string } {
   const { hidden_size: H, out_dim: D, seg_token_num: perScale } = ctx.config;
   const fc = pixellmNames.textHiddenFcs;
   const w = checkpointWeights(g, ctx.llm, "text_hidden_fcs maps hidden_size → hidden_size → out_dim");
@@ -133,11 +153,11 @@ function fusedPrompts(g: GraphBuilder, ctx: ExportContext, segHidden: string, co
   });
   const grouped = g.op("Reshape", [projected, shapeOf(g, [count, g.int64s([2, perScale, D])])]);
   const token = (i: number) => g.op("Gather", [grouped, g.op("Constant", [], { value_int: i })], { axis: 2 });
-  if (perScale === 1) return token(0);
+  if (perScale === 1) return { projected, prompts: token(0) };
   const scalar = g.scalar(f32(1 / perScale));
   let fused = g.op("Mul", [token(0), scalar]);
   for (let i = 1; i < perScale; i++) fused = g.op("Add", [fused, g.op("Mul", [token(i), scalar])]);
-  return fused;
+  return { projected, prompts: fused };
 }
 
 /** ConvTranspose(k2, s2) → LayerNorm2d → GELU (`output_upscaling`, `upsample_2x`). */

@@ -9,7 +9,11 @@
  * out: image_embeds   float32[B,256,H]      LLM image tokens
  *      image_mask     int64[B,256]          1 where the token covers the image, 0 on padding
  *      decoder_features float32[B,2,D,32,32] scale 0 = CLIP layer 23, scale 1 = layer 14
+ * dump-only outputs (DUMP_OUTPUTS; stages never fetch them):
+ *      image_features      float32[B,1024,W]   hidden_states[-2][:, 1:]
+ *      pre_image_features  float32[B,1024,W]   hidden_states[-11][:, 1:]
  */
+import { DUMP_OUTPUTS } from "@pixellm/bundle";
 import { SECOND_SCALE_HIDDEN_STATE, clipNames, pixellmNames } from "@pixellm/checkpoint";
 import { GraphBuilder, type GraphDefinition, floatSource, memorySource } from "@pixellm/onnx";
 import { FLOAT16_MASK_VALUE, FLOAT32_MIN } from "../constants/fp32";
@@ -64,6 +68,9 @@ export async function buildVisionGraph(ctx: ExportContext): Promise<GraphDefinit
     PATCH_GRID,
     PATCH_GRID,
   ]);
+  const tapShape = ["batch", PATCH_GRID ** 2, clip.hidden_size];
+  g.output(toFloat32(g, llmFeatures), DUMP_OUTPUTS.imageFeatures, "float32", tapShape);
+  g.output(toFloat32(g, secondFeatures), DUMP_OUTPUTS.preImageFeatures, "float32", tapShape);
   return g.build();
 }
 
