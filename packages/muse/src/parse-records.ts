@@ -63,6 +63,17 @@ function parseRecord(record: Json, index: number): MuseRecord {
       `${at("text_answers")}: expected a list of ${questions.length} strings (one per question), got ${describe(textAnswers)}`,
     );
   }
+  const families = record.question_families;
+  if (
+    families !== undefined &&
+    (!Array.isArray(families) ||
+      families.length !== questions.length ||
+      families.some((f) => typeof f !== "string"))
+  ) {
+    throw new MuseFormatError(
+      `${at("question_families")}: expected a list of ${questions.length} strings (one per question), got ${describe(families)}`,
+    );
+  }
   const parsed = questions.map((text: Json, q): MuseQuestion => {
     if (typeof text !== "string" || text.trim() === "") {
       throw new MuseFormatError(
@@ -70,8 +81,10 @@ function parseRecord(record: Json, index: number): MuseRecord {
       );
     }
     const targets = targetsOf(answers[q], at(`answers[${q}]`), height, width);
+    const family = (families as string[] | undefined)?.[q];
+    const base = { index: q, text, targets, ...(family !== undefined ? { family } : {}) };
     const textAnswer = (textAnswers as Json[] | undefined)?.[q];
-    if (textAnswer === undefined || textAnswer === null) return { index: q, text, targets };
+    if (textAnswer === undefined || textAnswer === null) return base;
     if (typeof textAnswer !== "string") {
       throw new MuseFormatError(
         `${at(`text_answers[${q}]`)}: expected a string, got ${describe(textAnswer)}`,
@@ -84,7 +97,7 @@ function parseRecord(record: Json, index: number): MuseRecord {
           `has ${targets.length} target(s) in answers[${q}]; each target needs exactly one ${SEG_PLACEHOLDER}`,
       );
     }
-    return { index: q, text, targets, textAnswer };
+    return { ...base, textAnswer };
   });
   return {
     index,

@@ -28,6 +28,11 @@ export interface MuseQuestion {
   readonly targets: readonly MuseTarget[];
   /** The reference answer with one `{seg}` per target, when the record has `text_answers`. */
   readonly textAnswer?: string;
+  /**
+   * The kind of reasoning the question takes, from `question_families` when the record has it
+   * (not a MUSE field: our synthetic generator writes it), for score breakdowns.
+   */
+  readonly family?: string;
 }
 
 export interface MuseRecord {

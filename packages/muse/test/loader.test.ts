@@ -91,6 +91,12 @@ describe("parseRecords", () => {
     expect(targetMask(two!.segmentation, 4, 6)).toEqual(bits.map((b) => 2 * b));
   });
 
+  it("keeps question_families (our synthetic data's extension) for breakdowns", () => {
+    const [parsed] = parseRecords([record({ question_families: ["colour", "kind"] })]);
+    expect(parsed!.questions.map((q) => q.family)).toEqual(["colour", "kind"]);
+    expect(parseRecords([record()])[0]!.questions[0]!.family).toBeUndefined();
+  });
+
   it("takes the image name from coco_url when there is no file_name", () => {
     const [parsed] = parseRecords([
       record({ file_name: undefined, coco_url: "http://images.cocodataset.org/train2017/000000000009.jpg" }),
@@ -151,6 +157,11 @@ describe("parseRecords", () => {
       /segmentation\.counts: RLE string has a character outside/,
     ],
     ["an empty question", [record({ questions: ["", "x"] })], /questions\[0\]: expected a question string/],
+    [
+      "families not aligned with questions",
+      [record({ question_families: ["colour"] })],
+      /question_families: expected a list of 2 strings \(one per question\), got a list of 1/,
+    ],
   ])("rejects %s with a message naming the field", (_, json, message) => {
     expect(parseError(json)).toMatch(message);
   });

@@ -9,7 +9,7 @@ const LINE_INTERVAL_MS = 10_000;
 
 export class EvalProgress {
   private readonly started = performance.now();
-  private lastWrite = 0;
+  private lastWrite = this.started;
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,

@@ -53,6 +53,7 @@ export async function writeEvalReport(
         record: o.record,
         question: o.question,
         image: o.imageName,
+        ...(o.family !== undefined ? { family: o.family } : {}),
         prompt: o.prompt,
         answer: o.answer,
         ...(o.error !== undefined ? { error: o.error } : {}),

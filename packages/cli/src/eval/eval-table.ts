@@ -11,6 +11,7 @@ export function evalTable(summary: EvalSummary): string {
       `${targets} target${targets === 1 ? "" : "s"}`,
       s,
     ]),
+    ...summary.byFamily.map(({ family, summary: s }): [string, MetricSummary] => [`family ${family}`, s]),
   ];
   const header = ["", "questions", "targets", "gIoU", "cIoU"];
   const cells = rows.map(([name, s]) => [

@@ -35,6 +35,8 @@ export interface QuestionOutcome {
   readonly question: number;
   readonly imageName: string;
   readonly imagePath: string;
+  /** The question's reasoning family, when the file says (synthetic data). */
+  readonly family?: string;
   readonly prompt: string;
   readonly answer: string;
   /** Why the question got no answer (it is scored as an answer without masks). */
@@ -87,6 +89,7 @@ export async function runEval(options: EvalOptions): Promise<EvalRun> {
       question: question.index,
       imageName: record.imageName,
       imagePath,
+      ...(question.family !== undefined ? { family: question.family } : {}),
       prompt,
     };
     try {
