@@ -14,7 +14,6 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { LocalDeployment } from "@pixellm/launcher";
 import { loadMuseFile } from "@pixellm/muse";
 import { defaultBundle } from "../packages/cli/src/default-bundle";
 import { engineSegmenter } from "../packages/cli/src/eval/engine-segmenter";
@@ -22,6 +21,7 @@ import { summarize } from "../packages/cli/src/eval/eval-summary";
 import { gatewaySegmenter } from "../packages/cli/src/eval/gateway-segmenter";
 import type { QuestionSegmenter } from "../packages/cli/src/eval/question-segmenter";
 import { runEval } from "../packages/cli/src/eval/run-eval";
+import { benchDeployment } from "./support/deployment";
 import { printTable, writeResults } from "./support/report";
 
 const REPO = path.join(import.meta.dirname, "..");
@@ -90,15 +90,7 @@ function pooled(runs: readonly Measurement[]): Measurement {
 }
 
 const local = await engineSegmenter(bundle);
-const deployment = await LocalDeployment.start({
-  bundle,
-  redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-  keyPrefix: `bench-eval-${process.pid}`,
-  replicas: { vision: 1, llm: 1, decoder: 1 },
-  gateways: 1,
-  env: { PIXELLM_LOG_LEVEL: "warn", PIXELLM_BUNDLE_VERIFY: "size" },
-  logs: { kind: "silent" },
-});
+const deployment = await benchDeployment(bundle, "eval");
 const remote = gatewaySegmenter(deployment.gatewayAddresses[0]!);
 const results: { concurrency: number; inProcess: Measurement; distributed: Measurement }[] = [];
 try {

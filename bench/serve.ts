@@ -17,8 +17,9 @@
 import { rm } from "node:fs/promises";
 import { PixelLMClient } from "@pixellm/client";
 import { PixelLMEngine } from "@pixellm/engine";
-import { type BatchTotals, LocalDeployment, batchTotals, meanBetween } from "@pixellm/launcher";
+import { type BatchTotals, batchTotals, meanBetween } from "@pixellm/launcher";
 import { generatedBundle } from "./support/bundle";
+import { benchDeployment } from "./support/deployment";
 import { type LoopResult, closedLoop, merge, percentile } from "./support/closed-loop";
 import { benchImages } from "./support/images";
 import { printTable, writeResults } from "./support/report";
@@ -48,15 +49,8 @@ try {
   const nextImage = () => images[next++ % images.length]!;
 
   const engine = await PixelLMEngine.load(bundle, { verify: "size" });
-  const deployment = await LocalDeployment.start({
-    bundle,
-    redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-    keyPrefix: `bench-serve-${process.pid}`,
-    replicas: { vision: 1, llm: 1, decoder: 1 },
-    gateways: 1,
-    env: { PIXELLM_LOG_LEVEL: "warn", PIXELLM_BUNDLE_VERIFY: "size" },
+  const deployment = await benchDeployment(bundle, "serve", {
     roleEnv: { gateway: { GATEWAY_MAX_NEW_TOKENS: String(MAX_NEW_TOKENS) } },
-    logs: { kind: "silent" },
   });
   const client = new PixelLMClient(deployment.gatewayAddresses[0]!);
   const stages = {

@@ -15,7 +15,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { rm } from "node:fs/promises";
 import { PixelLMClient } from "@pixellm/client";
-import { LocalDeployment } from "@pixellm/launcher";
+import { benchDeployment } from "./support/deployment";
 import { generatedBundle } from "./support/bundle";
 import { closedLoop, percentile, type LoopResult } from "./support/closed-loop";
 import { benchImages } from "./support/images";
@@ -69,19 +69,12 @@ try {
   const nextImage = () => images[next++ % images.length]!;
 
   const measure = async (mode: Mode, round: number): Promise<LoopResult> => {
-    const deployment = await LocalDeployment.start({
-      bundle,
-      redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      keyPrefix: `bench-tracing-${process.pid}-${mode}-${round}`,
-      replicas: { vision: 1, llm: 1, decoder: 1 },
-      gateways: 1,
+    const deployment = await benchDeployment(bundle, `tracing-${mode}-${round}`, {
       env: {
-        PIXELLM_LOG_LEVEL: "warn",
         PIXELLM_TRACES_EXPORTER: mode === "on" ? "otlp" : "none",
         OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
       },
       roleEnv: { gateway: { GATEWAY_MAX_NEW_TOKENS: String(MAX_NEW_TOKENS) } },
-      logs: { kind: "silent" },
     });
     const client = new PixelLMClient(deployment.gatewayAddresses[0]!);
     const send = () =>

@@ -64,24 +64,17 @@ async function report(dir: string): Promise<{ summary: Summary; questions: Quest
   };
 }
 
+/** `pixellm eval` of the muse-mini file into `out`. */
+function evalMini(out: string, ...args: string[]) {
+  return pixellm(["eval", "--data", DATA, "--images", IMAGES, "--out", out, ...args]);
+}
+
 describe("pixellm eval", () => {
   let inProcess: { summary: Summary; questions: Question[] };
 
   it("scores every question in-process and writes the report", async () => {
     const out = path.join(work, "in-process");
-    const result = await pixellm([
-      "eval",
-      "--data",
-      DATA,
-      "--images",
-      IMAGES,
-      "--model",
-      env.tiny.bundleDir,
-      "--out",
-      out,
-      "--concurrency",
-      "3",
-    ]);
+    const result = await evalMini(out, "--model", env.tiny.bundleDir, "--concurrency", "3");
     expect(result.stderr).not.toMatch(STACK_FRAME);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^all\s+10\s+21\s+0\.\d{4}\s+0\.\d{4}$/m);
@@ -142,19 +135,7 @@ describe("pixellm eval", () => {
   it("gives the same per-question IoUs through the gateway's async jobs", async () => {
     const out = path.join(work, "gateway");
     const address = env.deployment.gatewayAddresses[0]!;
-    const result = await pixellm([
-      "eval",
-      "--data",
-      DATA,
-      "--images",
-      IMAGES,
-      "--address",
-      address,
-      "--out",
-      out,
-      "--concurrency",
-      "4",
-    ]);
+    const result = await evalMini(out, "--address", address, "--concurrency", "4");
     expect(result.code, result.stderr).toBe(0);
     const { summary, questions } = await report(out);
     expect(summary.settings.model).toBe(`gateway ${address} (async jobs)`);
