@@ -10,6 +10,11 @@ import type { QuestionSegmenter } from "./question-segmenter";
 
 const TERMINAL = new Set(["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"]);
 const POLL_MS = 500;
+/**
+ * Each question's deadline. An evaluation wants every answer, however long the queue: the
+ * gateway's default (GATEWAY_DEFAULT_TIMEOUT_MS, 2 minutes) is meant for interactive requests.
+ */
+const JOB_DEADLINE_MS = 10 * 60_000;
 
 /** A question whose job did not succeed; the message is the job's error. */
 export class JobFailedError extends Error {
@@ -21,7 +26,10 @@ export function gatewaySegmenter(address: string, apiKey?: string): QuestionSegm
   return {
     description: `gateway ${address} (async jobs)`,
     async segment(image, query) {
-      const submitted = await client.submitJob({ image, query, maxNewTokens: EVAL_MAX_NEW_TOKENS });
+      const submitted = await client.submitJob(
+        { image, query, maxNewTokens: EVAL_MAX_NEW_TOKENS },
+        { deadlineUnixMs: Date.now() + JOB_DEADLINE_MS },
+      );
       const job = await finished(client, submitted);
       const result = job.result;
       if (job.state !== "JOB_STATE_SUCCEEDED" || !result) {
