@@ -91,7 +91,7 @@ function pooled(runs: readonly Measurement[]): Measurement {
 
 const local = await engineSegmenter(bundle);
 const deployment = await benchDeployment(bundle, "eval");
-const remote = gatewaySegmenter(deployment.gatewayAddresses[0]!);
+const remote = await gatewaySegmenter(deployment.gatewayAddresses[0]!);
 const results: { concurrency: number; inProcess: Measurement; distributed: Measurement }[] = [];
 try {
   await pass(local, 1); // warm both paths

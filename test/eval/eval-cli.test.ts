@@ -171,4 +171,11 @@ describe("pixellm eval", () => {
       expect(result.stderr).not.toMatch(STACK_FRAME);
     }
   }, 120_000);
+
+  it("stops at once when the gateway cannot be reached", async () => {
+    const result = await evalMini(path.join(work, "unreachable"), "--address", "127.0.0.1:1");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^pixellm eval: UNAVAILABLE: .*ECONNREFUSED 127\.0\.0\.1:1/m);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  }, 60_000);
 });

@@ -78,7 +78,7 @@ export async function evalCommand(args: string[]): Promise<void> {
 
   const records = await loadMuseFile(values.data);
   const segmenter: QuestionSegmenter = values.address
-    ? gatewaySegmenter(values.address, values["api-key"] || undefined)
+    ? await gatewaySegmenter(values.address, values["api-key"] || undefined)
     : await engineSegmenter(values.model ?? (await defaultBundle()));
   const progress = new EvalProgress();
   let run;

@@ -3,13 +3,15 @@
  * WatchJob until the job ends. A watch that ends early (a gateway restarting) falls back to
  * polling GetJob, so an accepted question is never lost.
  */
-import type { Job__Output } from "@pixellm/api";
+import { status } from "@grpc/grpc-js";
+import { type Job__Output, isServiceError } from "@pixellm/api";
 import { PixelLMClient } from "@pixellm/client";
 import { EVAL_MAX_NEW_TOKENS } from "@pixellm/muse";
 import type { QuestionSegmenter } from "./question-segmenter";
 
 const TERMINAL = new Set(["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"]);
 const POLL_MS = 500;
+const PROBE_TIMEOUT_MS = 10_000;
 /**
  * Each question's deadline. An evaluation wants every answer, however long the queue: the
  * gateway's default (GATEWAY_DEFAULT_TIMEOUT_MS, 2 minutes) is meant for interactive requests.
@@ -21,8 +23,21 @@ export class JobFailedError extends Error {
   override readonly name = "JobFailedError";
 }
 
-export function gatewaySegmenter(address: string, apiKey?: string): QuestionSegmenter {
+/**
+ * A segmenter for the gateway at `address`, once it answers: an unreachable gateway or a refused
+ * API key stops the evaluation at once (the service error says which), not question by question.
+ */
+export async function gatewaySegmenter(address: string, apiKey?: string): Promise<QuestionSegmenter> {
   const client = new PixelLMClient(address, apiKey ? { apiKey } : {});
+  try {
+    await client.getJob("pixellm-eval-probe", { timeoutMs: PROBE_TIMEOUT_MS });
+  } catch (error) {
+    // NOT_FOUND is the answer of a gateway that works.
+    if (!isServiceError(error) || error.code !== status.NOT_FOUND) {
+      client.close();
+      throw error;
+    }
+  }
   return {
     description: `gateway ${address} (async jobs)`,
     async segment(image, query) {
