@@ -81,7 +81,14 @@ export async function runEval(options: EvalOptions): Promise<EvalRun> {
 
   const answer = async ({ record, question, prompt }: Selected): Promise<Answered> => {
     const imagePath = imagePaths.get(record.index)!;
-    if (!images.has(record.index)) images.set(record.index, readFile(imagePath));
+    if (!images.has(record.index)) {
+      const read = readFile(imagePath).catch((error: NodeJS.ErrnoException) => {
+        throw new MuseFormatError(
+          `record ${record.index}: cannot read ${imagePath}: ${error.code ?? error.message}`,
+        );
+      });
+      images.set(record.index, read);
+    }
     const image = await images.get(record.index)!;
     const t = performance.now();
     const base = {
