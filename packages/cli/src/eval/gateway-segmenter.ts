@@ -67,7 +67,7 @@ async function finished(client: PixelLMClient, job: Job__Output): Promise<Job__O
   try {
     for await (const update of client.watchJob(job.jobId)) {
       last = update;
-      if (TERMINAL.has(update.state)) return update;
+      if (TERMINAL.has(update.state)) break;
     }
   } catch {
     // The watch broke (e.g. its gateway went away): the job lives on in the queue.
@@ -76,5 +76,9 @@ async function finished(client: PixelLMClient, job: Job__Output): Promise<Job__O
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     last = await client.getJob(job.jobId);
   }
+  // A watch can report success without the result: the Redis queue's view reads a job's data
+  // and then its state, and a job finishing in between looks done but empty. Reading it again
+  // finds both.
+  if (last.state === "JOB_STATE_SUCCEEDED" && !last.result) last = await client.getJob(job.jobId);
   return last;
 }
