@@ -1,16 +1,11 @@
-/**
- * Questions answered through a gateway's async jobs, as a batch client would: SubmitJob, then
- * WatchJob until the job ends. A watch that ends early (a gateway restarting) falls back to
- * polling GetJob, so an accepted question is never lost.
- */
+/** Questions answered through a gateway's async jobs, as a batch client would. */
 import { status } from "@grpc/grpc-js";
-import { type Job__Output, isServiceError } from "@pixellm/api";
+import { isServiceError } from "@pixellm/api";
 import { PixelLMClient } from "@pixellm/client";
 import { EVAL_MAX_NEW_TOKENS } from "@pixellm/muse";
+import { awaitJob } from "./await-job";
 import type { QuestionSegmenter } from "./question-segmenter";
 
-const TERMINAL = new Set(["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"]);
-const POLL_MS = 500;
 const PROBE_TIMEOUT_MS = 10_000;
 /**
  * Each question's deadline. An evaluation wants every answer, however long the queue: the
@@ -45,7 +40,7 @@ export async function gatewaySegmenter(address: string, apiKey?: string): Promis
         { image, query, maxNewTokens: EVAL_MAX_NEW_TOKENS },
         { deadlineUnixMs: Date.now() + JOB_DEADLINE_MS },
       );
-      const job = await finished(client, submitted);
+      const job = await awaitJob(client, submitted);
       const result = job.result;
       if (job.state !== "JOB_STATE_SUCCEEDED" || !result) {
         throw new JobFailedError(`job ${job.jobId} ${job.state}: ${job.error?.message ?? "no result"}`);
@@ -60,25 +55,4 @@ export async function gatewaySegmenter(address: string, apiKey?: string): Promis
     },
     close: () => Promise.resolve(client.close()),
   };
-}
-
-async function finished(client: PixelLMClient, job: Job__Output): Promise<Job__Output> {
-  let last = job;
-  try {
-    for await (const update of client.watchJob(job.jobId)) {
-      last = update;
-      if (TERMINAL.has(update.state)) break;
-    }
-  } catch {
-    // The watch broke (e.g. its gateway went away): the job lives on in the queue.
-  }
-  while (!TERMINAL.has(last.state)) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    last = await client.getJob(job.jobId);
-  }
-  // A watch can report success without the result: the Redis queue's view reads a job's data
-  // and then its state, and a job finishing in between looks done but empty. Reading it again
-  // finds both.
-  if (last.state === "JOB_STATE_SUCCEEDED" && !last.result) last = await client.getJob(job.jobId);
-  return last;
 }
