@@ -27,9 +27,8 @@ export async function awaitJob(client: JobReader, job: Job__Output, pollMs = POL
     await new Promise((resolve) => setTimeout(resolve, pollMs));
     last = await client.getJob(job.jobId);
   }
-  // A watch can report success without the result: the Redis queue's view reads a job's data
-  // and then its state, and a job finishing in between looks done but empty. Reading it again
-  // finds both.
+  // Gateways before the fix in bull-job-queue.ts `view` could report a success without its
+  // result (a job finishing between the reads of its data and its state); reading again finds both.
   if (last.state === "JOB_STATE_SUCCEEDED" && !last.result) last = await client.getJob(job.jobId);
   return last;
 }

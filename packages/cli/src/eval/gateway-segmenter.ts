@@ -14,7 +14,7 @@ const PROBE_TIMEOUT_MS = 10_000;
 const JOB_DEADLINE_MS = 10 * 60_000;
 
 /** A question whose job did not succeed; the message is the job's error. */
-export class JobFailedError extends Error {
+class JobFailedError extends Error {
   override readonly name = "JobFailedError";
 }
 

@@ -153,11 +153,17 @@ function selectQuestions(
 
 /** The masks must be at the record's size: the metric compares them pixel for pixel. */
 function checkSize(record: MuseRecord, result: SegmentedAnswer): void {
+  const where = `record ${record.index} (${record.imageName})`;
   const { width, height } = result.image;
-  const wrongMask = result.masks.find((m) => m.size[0] !== record.height || m.size[1] !== record.width);
-  if (width !== record.width || height !== record.height || wrongMask) {
+  if (width !== record.width || height !== record.height) {
     throw new MuseFormatError(
-      `record ${record.index} (${record.imageName}): the image is ${width}x${height} (width x height) but the record says ${record.width}x${record.height}`,
+      `${where}: the image is ${width}x${height} (width x height) but the record says ${record.width}x${record.height}`,
+    );
+  }
+  const wrong = result.masks.find((m) => m.size[0] !== record.height || m.size[1] !== record.width);
+  if (wrong) {
+    throw new MuseFormatError(
+      `${where}: a predicted mask is ${wrong.size.join("x")} (height x width), not the image's ${record.height}x${record.width}`,
     );
   }
 }

@@ -196,8 +196,13 @@ export class BullJobQueue implements JobQueue {
     }
   }
 
-  private async view(job: BullJob): Promise<JobView> {
-    const state = await job.getState();
+  private async view(read: BullJob): Promise<JobView> {
+    const state = await read.getState();
+    // `read` holds the job's data from before its state was read: a job that finished in between
+    // has its result (or failure) only in a fresh read, written together with the new state.
+    const stale =
+      (state === "completed" && read.returnvalue == null) || (state === "failed" && !read.failedReason);
+    const job = stale ? ((await this.queue.getJob(read.id!)) ?? read) : read;
     const failure = job.failedReason ? parseFailure(job.failedReason) : undefined;
     const progress = job.progress as Partial<JobEvent> | number;
     return {
