@@ -21,7 +21,8 @@ import {
   parsePixelLMConfig,
   pixellmParameters,
 } from "@pixellm/checkpoint";
-import { type Rle, encodeRle, polygonToRle, decodeRle } from "@pixellm/image";
+import { encodeRle } from "@pixellm/image";
+import { EVAL_PROMPT_SUFFIXES, type Segmentation, targetMask } from "@pixellm/muse";
 import { promptIdsForQuery } from "@pixellm/pipeline";
 import type { MuseAnnotation, MuseRecord } from "@pixellm/synth";
 import { COLOUR_NAMES } from "@pixellm/synth";
@@ -54,22 +55,24 @@ const DEMO: CheckpointPreset = {
   shardBytes: 2 ** 30,
 };
 
-/** The two instructions the official MUSE evaluation appends to a question (LONG_QUESTION_LIST). */
-const EVAL_SUFFIXES = [" Please respond with segmentation mask.", " Please output segmentation mask."];
-
 const SEG_GROUP = SEG_TOKENS.join(" ");
 
 function answerText(textAnswer: string): string {
   return textAnswer.replaceAll("{seg}", SEG_GROUP);
 }
 
-function annotationRle(ann: MuseAnnotation, height: number, width: number): Rle {
+/** An annotation's visible pixels as COCO RLE counts, decoded the way `pixellm eval` reads them. */
+function annotationCounts(ann: MuseAnnotation, height: number, width: number): readonly number[] {
   const seg = ann.segmentation;
-  if (!Array.isArray(seg)) return { size: seg.size, counts: seg.counts };
-  // Several parts are summed by the official loader; the generator writes one polygon.
-  const parts = seg.map((polygon) => decodeRle(polygonToRle(polygon, height, width)));
-  const union = parts[0]!.map((_, i) => (parts.some((p) => p[i]) ? 1 : 0));
-  return encodeRle(union, height, width);
+  const parts: Segmentation = Array.isArray(seg)
+    ? seg.map((xy) => ({ kind: "polygon", xy }))
+    : [{ kind: "rle", rle: { size: seg.size, counts: seg.counts } }];
+  return encodeRle(targetMask(parts, height, width), height, width).counts;
+}
+
+/** The question as `pixellm eval` asks it (one of the official suffixes) and as users ask it. */
+function askedForms(question: string, index: number): string[] {
+  return [question, `${question} ${EVAL_PROMPT_SUFFIXES[index % 2]!}`];
 }
 
 async function main(): Promise<void> {
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
   const corpus = splits.train.flatMap((r) =>
     r.questions.map(
       (q, i) =>
-        `${LLAVA_V1_SYSTEM} USER: ${q}${EVAL_SUFFIXES[i % 2]!} ASSISTANT: ${answerText(r.text_answers[i]!)}`,
+        `${LLAVA_V1_SYSTEM} USER: ${askedForms(q, i)[1]!} ASSISTANT: ${answerText(r.text_answers[i]!)}`,
     ),
   );
   const checkpointDir = path.join(values.work, "checkpoint");
@@ -122,14 +125,14 @@ async function main(): Promise<void> {
         height: r.height,
         width: r.width,
         objects: r.ann_list.map((a) => ({
-          counts: annotationRle(a, r.height, r.width).counts,
+          counts: annotationCounts(a, r.height, r.width),
           category: a.category_id,
           colour: COLOUR_NAMES.indexOf(a.rephrased_name.split(" ")[0] as (typeof COLOUR_NAMES)[number]),
         })),
         questions: r.questions.map((q, i) => {
           const answer = answerText(r.text_answers[i]!);
           // The question alone and with an official evaluation suffix: both forms are asked.
-          const variants = [q, `${q}${EVAL_SUFFIXES[i % 2]!}`].map((text) => {
+          const variants = askedForms(q, i).map((text) => {
             const prompt = promptIdsForQuery(tokenizer, text, codebook);
             const full = tokenizerImageToken(tokenizer, `${buildPrompt(text)} ${answer}`);
             if (full.slice(0, prompt.length).join() !== prompt.join())
