@@ -38,9 +38,8 @@ export type Background =
       readonly angle: number;
     };
 
-export interface SceneObject {
-  /** Index in drawing order (0 is at the back). */
-  readonly index: number;
+/** A shape as placed: what it is, its outline and where its centre lies. */
+interface PlacedShape {
   readonly kind: ShapeKind;
   readonly colourName: ColourName;
   readonly colour: Rgb;
@@ -49,6 +48,11 @@ export interface SceneObject {
   readonly area: number;
   readonly cx: number;
   readonly cy: number;
+}
+
+export interface SceneObject extends PlacedShape {
+  /** Index in drawing order (0 is at the back). */
+  readonly index: number;
   /** Visible pixels, uint8[H,W] row-major. */
   readonly mask: Uint8Array;
   readonly visibleArea: number;
@@ -149,14 +153,7 @@ function countOnes(mask: Uint8Array): number {
   return n;
 }
 
-interface Placed {
-  readonly kind: ShapeKind;
-  readonly colourName: ColourName;
-  readonly colour: Rgb;
-  readonly polygon: number[];
-  readonly area: number;
-  readonly cx: number;
-  readonly cy: number;
+interface Placed extends PlacedShape {
   readonly fullArea: number;
   /** Pixels not covered by shapes drawn later; updated as shapes are added on top. */
   readonly visible: Uint8Array;
