@@ -4,6 +4,8 @@
 #    sentencepiece, numpy and scipy (independent references in tests), grpcio (a non-JS gRPC client)
 #  - podman, buildah, runc and mmdebstrap (the image smoke builds and runs the images without
 #    Docker; scripts/images/setup.sh)
+#  - Mesa's lavapipe (a Vulkan driver that runs on the CPU) from bookworm-backports, so the
+#    webgpu execution provider is tested without a GPU; Dawn refuses bookworm's own Mesa 22
 #  - pnpm, then the workspace's npm dependencies from the lockfile
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +24,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 bash scripts/images/setup.sh
+
+mesa=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+if ! dpkg --compare-versions "${mesa:-0}" ge 25 || ! dpkg-query -W libvulkan1 >/dev/null 2>&1; then
+  echo "setup: installing Mesa's lavapipe Vulkan driver from bookworm-backports"
+  as_root sh -c 'echo "deb http://deb.debian.org/debian bookworm-backports main" > /etc/apt/sources.list.d/bookworm-backports.list'
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+    -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+fi
 
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   echo "setup: starting redis-server on 127.0.0.1:6379"
