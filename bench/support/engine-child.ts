@@ -10,17 +10,19 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { loadBundle } from "@pixellm/bundle";
 import {
-  DecoderStage,
-  LlmRunner,
+  DecoderWorker,
+  type GenerationRequest,
   LlmScheduler,
-  VisionStage,
+  LlmWorker,
+  type SequenceModel,
+  VisionWorker,
   argmax,
+  imageSplice,
   modelDims,
   openSessions,
   prepareImage,
-  type GenerationRequest,
 } from "@pixellm/engine";
-import { type HostTensor, NormalStream, float32Tensor, int64Tensor } from "@pixellm/tensor";
+import { type HostTensor, NormalStream, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
 import { loadTokenizer, buildPrompt, tokenizerImageToken } from "@pixellm/tokenizer";
 
 const [mode, bundleDir, arg] = process.argv.slice(2);
@@ -32,11 +34,14 @@ const image = await prepareImage(await readFile(path.join(import.meta.dirname, "
 const tokenizer = await loadTokenizer(bundleDir);
 const promptIds = tokenizerImageToken(tokenizer, buildPrompt("Please segment the red ball."));
 
-function randomValues(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  new NormalStream(seed).fill(out);
+function randomValues(shape: number[], seed: number): HostTensor<"float32"> {
+  const out = float32Tensor(shape);
+  new NormalStream(seed).fill(out.data);
   return out;
 }
+
+const KV_BUDGET = 64 * 1024;
+const workers = { bundleDir, verify: "size", provider: "cpu" } as const;
 
 /** Runs `work` `repeat` times (after one warm-up run unless told not to); returns mean milliseconds. */
 async function timed(repeat: number, work: () => Promise<unknown>, warmUp = true): Promise<number> {
@@ -46,30 +51,32 @@ async function timed(repeat: number, work: () => Promise<unknown>, warmUp = true
   return (performance.now() - started) / repeat;
 }
 
-function scheduler(runner: LlmRunner): LlmScheduler {
+function scheduler(runner: SequenceModel): LlmScheduler {
   return new LlmScheduler(
     runner,
     { eos: manifest.tokens.eos, seg: manifest.tokens.seg },
-    { maxBatchSize: 16, kvBudgetTokens: 64 * 1024, maxPrefillRows: 8 },
+    { maxBatchSize: 16, kvBudgetTokens: KV_BUDGET, maxPrefillRows: 8 },
   );
 }
 
-function generationRequest(maxNewTokens: number, imageEmbeds: Float32Array): GenerationRequest {
-  return { promptIds, imageEmbeds, imageMask: new Uint8Array(256).fill(1), maxNewTokens, ignoreEos: true };
+const imageMask = makeTensor("uint8", [256], new Uint8Array(256).fill(1));
+
+function generationRequest(maxNewTokens: number, imageEmbeds: HostTensor<"float32">): GenerationRequest {
+  return { promptIds, imageEmbeds, imageMask, maxNewTokens, ignoreEos: true };
 }
 
 async function measureStage(): Promise<Record<string, number>> {
   if (mode === "vision") {
-    const { vision } = await openSessions(bundle, ["vision"], { provider: "cpu" });
-    const stage = new VisionStage(vision, manifest);
+    const stage = await VisionWorker.start(workers);
     const batch1 = await timed(3, () => stage.encode([image]));
     const batch8 = await timed(2, () => stage.encode(Array.from({ length: 8 }, () => image)));
     return { latencyMs: batch1, throughput1: 1000 / batch1, throughput8: (8 * 1000) / batch8 };
   }
   if (mode === "llm") {
-    const sessions = await openSessions(bundle, ["embed", "llm"], { provider: "cpu" });
-    const gen = scheduler(new LlmRunner(sessions.embed, sessions.llm, modelDims(manifest)));
-    const embeds = randomValues(256 * H, 1);
+    const gen = scheduler(
+      await LlmWorker.start(modelDims(manifest), { ...workers, kvCapacityTokens: KV_BUDGET }),
+    );
+    const embeds = randomValues([256, H], 1);
     const tokens = 32;
     const one = await timed(2, () => gen.submit(generationRequest(tokens, embeds)));
     const eight = await timed(1, () =>
@@ -83,13 +90,10 @@ async function measureStage(): Promise<Record<string, number>> {
       meanDecodeBatch: stats.decodeRows / stats.decodeSteps,
     };
   }
-  const { decoder } = await openSessions(bundle, ["decoder"], { provider: "cpu" });
-  const stage = new DecoderStage(decoder, manifest);
-  const featureLength = 2 * manifest.config.out_dim * 32 * 32;
+  const stage = await DecoderWorker.start(workers);
   const item = {
-    codebookHidden: randomValues(manifest.geometry.codebookSize * H, 2),
-    codebookCount: manifest.geometry.codebookSize,
-    decoderFeatures: randomValues(featureLength, 3),
+    codebookHidden: randomValues([manifest.geometry.codebookSize, H], 2),
+    decoderFeatures: randomValues([2, manifest.config.out_dim, 32, 32], 3),
     resized: image.resized,
     original: image.original,
   };
@@ -100,19 +104,21 @@ async function measureStage(): Promise<Record<string, number>> {
 
 /** The official loop on the same graphs: no cache, the whole sequence (and CLIP) every step. */
 async function measureGeneration(tokens: number): Promise<Record<string, number>> {
-  const sessions = await openSessions(bundle, ["vision", "embed", "llm"], { provider: "cpu" });
-  const runner = new LlmRunner(sessions.embed, sessions.llm, modelDims(manifest));
-  const vision = new VisionStage(sessions.vision, manifest);
+  const [vision, llm] = await Promise.all([
+    VisionWorker.start(workers),
+    LlmWorker.start(modelDims(manifest), { ...workers, kvCapacityTokens: KV_BUDGET }),
+  ]);
   const encode = async () => {
     const [out] = await vision.encode([image]);
     if (!out || out instanceof Error) throw out ?? new Error("no vision output");
     return out;
   };
-  const gen = scheduler(runner);
+  const gen = scheduler(llm);
   const cached = await timed(1, async () => {
     const features = await encode();
     return gen.submit(generationRequest(tokens, features.imageEmbeds));
   });
+  const sessions = await openSessions(bundle, ["embed", "llm"], { provider: "cpu" });
   const layers = manifest.config.num_hidden_layers;
   const kvHeads = manifest.config.num_key_value_heads;
   const headDim = H / manifest.config.num_attention_heads;
@@ -121,17 +127,33 @@ async function measureGeneration(tokens: number): Promise<Record<string, number>
     emptyPast[`past_key_values.${i}.key`] = float32Tensor([1, kvHeads, 0, headDim]);
     emptyPast[`past_key_values.${i}.value`] = float32Tensor([1, kvHeads, 0, headDim]);
   }
+  /** The embedded sequence: text embeddings with the image's in place of the placeholder. */
+  const embedded = async (
+    ids: readonly number[],
+    features: { imageEmbeds: HostTensor<"float32">; imageMask: HostTensor<"uint8"> },
+  ) => {
+    const { at, keyMask } = imageSplice(ids, features.imageEmbeds, features.imageMask, modelDims(manifest));
+    const text = ids.filter((_, i) => i !== at);
+    const out = await sessions.embed.run({ input_ids: int64Tensor([1, text.length], text) });
+    const textEmbeds = (out.inputs_embeds as HostTensor<"float32">).data;
+    const embeds = new Float32Array(keyMask.length * H);
+    embeds.set(textEmbeds.subarray(0, at * H), 0);
+    embeds.set(features.imageEmbeds.data, at * H);
+    embeds.set(textEmbeds.subarray(at * H), (at + 256) * H);
+    return { embeds, keyMask };
+  };
   const recompute = async (rerunVision: boolean) => {
     let features = await encode();
     const ids = [...promptIds];
     for (let step = 0; step < tokens; step++) {
       if (rerunVision && step > 0) features = await encode();
-      const row = await runner.spliceImage(ids, features.imageEmbeds, features.imageMask);
+      const row = await embedded(ids, features);
       const T = row.keyMask.length;
       const out = await sessions.llm.run({
         inputs_embeds: float32Tensor([1, T, H], row.embeds),
         attention_mask: int64Tensor([1, T], row.keyMask),
         position_ids: int64Tensor([1, T], [...Array(T).keys()]),
+        logits_index: int64Tensor([1], [T - 1]),
         ...emptyPast,
       });
       ids.push(argmax((out.logits as HostTensor<"float32">).data));

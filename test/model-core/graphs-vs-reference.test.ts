@@ -114,6 +114,7 @@ describe("graphs vs the reference forward", () => {
       inputs_embeds: float32Tensor([1, T, H], embeds),
       attention_mask: int64Tensor([1, T], Array.from(mask)),
       position_ids: int64Tensor([1, T], [...Array(T).keys()]),
+      logits_index: int64Tensor([1], [T - 1]),
     };
     const emptyPast = [1, reference.config.num_key_value_heads, 0, H / reference.config.num_attention_heads];
     for (let i = 0; i < reference.config.num_hidden_layers; i++) {

@@ -7,16 +7,20 @@ import type { ValueInfo } from "@pixellm/onnx";
 
 export const MANIFEST_FILE = "pixellm.json";
 export const BUNDLE_FORMAT = "pixellm-bundle";
-export const BUNDLE_VERSION = 1;
+/** 2: llm.onnx reads a static KV cache and returns only the new positions' keys and values. */
+export const BUNDLE_VERSION = 2;
 
 export type GraphName = "vision" | "embed" | "llm" | "decoder";
 export const GRAPH_NAMES: readonly GraphName[] = ["vision", "embed", "llm", "decoder"];
 
-/** The llm graph's KV cache inputs and outputs, per layer (the exporter and the engine agree on these). */
+/**
+ * The llm graph's KV cache inputs (the cache) and outputs (the positions a run adds to it), per
+ * layer; the exporter and the engine agree on these.
+ */
 export const pastKeyName = (layer: number) => `past_key_values.${layer}.key`;
 export const pastValueName = (layer: number) => `past_key_values.${layer}.value`;
-export const presentKeyName = (layer: number) => `present.${layer}.key`;
-export const presentValueName = (layer: number) => `present.${layer}.value`;
+export const newKeyName = (layer: number) => `new_key_values.${layer}.key`;
+export const newValueName = (layer: number) => `new_key_values.${layer}.value`;
 
 /**
  * Intermediate tensors the graphs also output, under the official code's names, for

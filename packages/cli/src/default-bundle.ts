@@ -1,11 +1,13 @@
 /**
  * The bundle used when no --model is given: the tiny generated model, built on first use in the
  * user's cache directory ($PIXELLM_CACHE_DIR, else $XDG_CACHE_HOME/pixellm or ~/.cache/pixellm).
- * Its directory name carries the generator version, so a changed generator builds a new one.
+ * Its directory name carries the generator's and the bundle format's versions, so a changed
+ * generator or format builds a new one.
  */
 import { access, mkdir, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { BUNDLE_VERSION } from "@pixellm/bundle";
 import { exportBundle } from "@pixellm/model";
 import { TINY_GENERATOR_VERSION, makeCheckpoint } from "@pixellm/tiny";
 
@@ -17,7 +19,7 @@ export function cacheDir(): string {
 }
 
 export async function defaultBundle(): Promise<string> {
-  const target = path.join(cacheDir(), `tiny-v${TINY_GENERATOR_VERSION}`);
+  const target = path.join(cacheDir(), `tiny-v${TINY_GENERATOR_VERSION}-format${BUNDLE_VERSION}`);
   const bundleDir = path.join(target, "bundle");
   if (await exists(path.join(bundleDir, "pixellm.json"))) return bundleDir;
   console.error(`pixellm: generating the tiny model bundle in ${target} (first use, a few seconds)`);

@@ -9,8 +9,14 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type SegmentResult, traceSegment } from "@pixellm/engine";
 import { maskLogitsAtOriginal } from "@pixellm/image";
-import { LLM_IMAGE_TOKENS, LOW_RES_MASK_SIZE, PATCH_GRID } from "@pixellm/model";
-import { type HostTensor, encodeNpy, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
+import {
+  type DType,
+  type HostTensor,
+  encodeNpy,
+  float32Tensor,
+  int64Tensor,
+  makeTensor,
+} from "@pixellm/tensor";
 
 /** What each file is, in the official code's terms (PixelLM.py `evaluate`, llava_arch.py, chat.py). */
 const OFFICIAL: Readonly<Record<string, string>> = {
@@ -56,7 +62,6 @@ export async function dumpTensors(
     promptIds: result.promptIds,
     outputIds: result.outputIds,
     codebookHidden: result.tensors.codebookHidden,
-    codebookCount: result.tensors.codebookCount,
   });
   const tensors = { ...engineTensors(result), ...trace.tensors };
   const ordered = Object.keys(OFFICIAL).filter((name) => name in tensors);
@@ -78,35 +83,29 @@ export async function dumpTensors(
 /** The tensors the engine's result carries. */
 function engineTensors(result: SegmentResult): Record<string, HostTensor> {
   const t = result.tensors;
-  const size = Math.sqrt(t.pixelValues.length / 3);
-  const hidden = t.codebookCount > 0 ? t.codebookHidden.length / t.codebookCount : 0;
   const targets = result.targets.length;
-  const lowRes = float32Tensor([targets, 1, LOW_RES_MASK_SIZE, LOW_RES_MASK_SIZE], t.lowResLogits);
+  // The official tensors carry a batch axis of 1 where ours are per item.
+  const batched = <D extends DType>(tensor: HostTensor<D>) =>
+    makeTensor(tensor.dtype, [1, ...tensor.shape], tensor.data);
   return {
-    pixel_values: float32Tensor([1, 3, size, size], t.pixelValues),
+    pixel_values: batched(t.pixelValues),
     clip_resize: int64Tensor([2], [...t.resized]),
     original_size: int64Tensor([2], [...t.original]),
-    image_embeds: float32Tensor(
-      [1, LLM_IMAGE_TOKENS, t.imageEmbeds.length / LLM_IMAGE_TOKENS],
-      t.imageEmbeds,
-    ),
+    image_embeds: batched(t.imageEmbeds),
     image_mask: makeTensor(
       "int64",
-      [1, LLM_IMAGE_TOKENS],
-      BigInt64Array.from(t.imageMask, (v) => BigInt(v)),
+      [1, ...t.imageMask.shape],
+      BigInt64Array.from(t.imageMask.data, (v) => BigInt(v)),
     ),
-    decoder_features: float32Tensor(
-      [1, 2, t.decoderFeatures.length / 2 / PATCH_GRID ** 2, PATCH_GRID, PATCH_GRID],
-      t.decoderFeatures,
-    ),
+    decoder_features: batched(t.decoderFeatures),
     prompt_ids: int64Tensor([result.promptIds.length], result.promptIds),
     output_ids: int64Tensor([result.outputIds.length], result.outputIds),
-    codebook_hidden: float32Tensor([t.codebookCount, hidden], t.codebookHidden),
-    low_res_masks: lowRes,
+    codebook_hidden: t.codebookHidden,
+    low_res_masks: t.lowResLogits,
     mask_logits: float32Tensor(
       [targets, ...t.original],
       targets > 0
-        ? maskLogitsAtOriginal(lowRes, { resized: t.resized, original: t.original })
+        ? maskLogitsAtOriginal(t.lowResLogits, { resized: t.resized, original: t.original })
         : new Float32Array(0),
     ),
     mask_scores: float32Tensor(

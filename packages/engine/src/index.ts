@@ -12,7 +12,6 @@ export {
 } from "@pixellm/pipeline";
 export {
   ModelSession,
-  toHost,
   EXECUTION_PROVIDERS,
   type ExecutionProvider,
   type SessionOptions,
@@ -28,15 +27,16 @@ export {
   type DecodeOutput,
   type DecodedTarget,
 } from "./stages/decoder-stage";
+export { LlmRunner } from "./generation/llm-runner";
 export {
-  LlmRunner,
   imageSplice,
   modelDims,
   type ModelDims,
   type SequenceModel,
-  type PrefillRow,
+  type PrefillInput,
   type RunOutput,
-} from "./generation/llm-runner";
+  type StepOutput,
+} from "./generation/sequence-model";
 export {
   LlmScheduler,
   type SchedulerOptions,
@@ -44,7 +44,18 @@ export {
   type SchedulerRun,
   type TokenIds,
 } from "./generation/scheduler";
-export { KvBatch, type KvShape, type KvRow, type LayerTensors } from "./generation/kv-batch";
+export { KvBatch, WIDTH_CHUNK, type KvRow } from "./generation/kv/kv-batch";
+export type { KvShape, KvStore, LayerTensors } from "./generation/kv/kv-store";
+export { HostKvStore } from "./generation/kv/host-kv-store";
+export { DeviceKvStore } from "./generation/kv/device-kv-store";
+export {
+  VisionWorker,
+  DecoderWorker,
+  LlmWorker,
+  startAllStageWorkers,
+  type AllStageWorkers,
+  type WorkerOptions,
+} from "./worker/worker-stages";
 export { GREEDY, argmax, createSampler, type SamplingOptions } from "./generation/sampler";
 export { codebookPositions, embeddedLength } from "./generation/codebook";
 export type { GenerationRequest, GenerationResult, FinishReason } from "./generation/request";

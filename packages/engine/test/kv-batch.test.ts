@@ -1,37 +1,59 @@
-import { type HostTensor, makeTensor } from "@pixellm/tensor";
-import { describe, expect, it } from "vitest";
-import { KvBatch, type LayerTensors, type PrefillRow } from "../src";
-import { FakeModel, kvEntry } from "./support/fake-model";
-
-const fake = new FakeModel({ layers: 2, kvHeads: 3 });
-const shape = fake.dims.kv;
-
-/** A prefill row of the fake model: `tag` first, `keyMask` one per position. */
-function row(tag: number, keyMask: number[]): PrefillRow {
-  const embeds = new Float32Array(keyMask.length * fake.dims.hidden);
-  embeds[0] = tag;
-  return { embeds, keyMask };
-}
-
-async function prefill(batch: KvBatch, rows: PrefillRow[]): Promise<LayerTensors> {
-  return (await fake.prefill(rows, batch.emptyTensors(rows.length))).present;
-}
-
 /**
- * Each row of the batch's cache as "tag:position" per slot ("tag:position~" where masked out of
- * the key mask, "·" for zeros), after checking every layer, key/value and head says the same.
+ * KvBatch over both stores: rows sit in slots from position 0 with their own key masks, a step
+ * writes only each row's new position, joins copy only their own rows, a leaving row's slot goes
+ * to the last row, and the width follows the longest row a chunk at a time. The host store does
+ * all of it in place in buffers allocated once; the device store's graphs (run here on the cpu
+ * provider, on lavapipe in test/gpu) must leave the same cache.
  */
-function layout(batch: KvBatch): string[][] {
-  const tensors = batch.pastTensors();
-  const [B, heads, P] = tensors[0]!.shape as [number, number, number, number];
-  return Array.from({ length: B }, (_, r) =>
-    Array.from({ length: P }, (_, p) => {
-      const cells = tensors.flatMap((_, slot) =>
-        Array.from({ length: heads }, (_, h) => {
-          const [tag, position, s, head, attend] = kvEntry(tensors, slot, r, h, p);
-          if ([tag, position, s, head, attend].every((v) => v === 0)) return "·";
-          if (s !== slot || head !== h) return "bad";
-          return `${tag}:${position}${attend ? "" : "~"}`;
+import { type HostTensor, makeTensor, numel } from "@pixellm/tensor";
+import { describe, expect, it } from "vitest";
+import {
+  DeviceKvStore,
+  HostKvStore,
+  KvBatch,
+  type KvRow,
+  type KvShape,
+  type KvStore,
+  type LayerTensors,
+  WIDTH_CHUNK,
+} from "../src";
+
+/** head_dim 4: each cached entry is [tag, position, layer tensor j, head]. */
+const shape: KvShape = { layers: 2, kvHeads: 2, headDim: 4, dtype: "float32" };
+const CAPACITY = 16 * WIDTH_CHUNK;
+
+/** New keys and values of a run: row r holds `tags[r]`'s positions `from`…`from+S−1`. */
+function fresh(
+  tags: readonly number[],
+  S: number,
+  from: readonly number[] = tags.map(() => 0),
+): LayerTensors {
+  const dims = [tags.length, shape.kvHeads, S, shape.headDim];
+  return Array.from({ length: 2 * shape.layers }, (_, j) => {
+    const data = new Float32Array(numel(dims));
+    tags.forEach((tag, r) => {
+      for (let h = 0; h < shape.kvHeads; h++)
+        for (let t = 0; t < S; t++)
+          data.set([tag, from[r]! + t, j, h], ((r * shape.kvHeads + h) * S + t) * 4);
+    });
+    return makeTensor("float32", dims, data);
+  });
+}
+
+function row(id: number, length: number, masked: readonly number[] = []): KvRow {
+  return { id, keyMask: Array.from({ length }, (_, t) => (masked.includes(t) ? 0 : 1)) };
+}
+
+/** Each row's cached entries as "tag:position" (checked identical across layers and heads). */
+function layout(past: LayerTensors, lengths: readonly number[]): string[][] {
+  return lengths.map((length, r) =>
+    Array.from({ length }, (_, t) => {
+      const cells = past.flatMap((tensor, j) =>
+        Array.from({ length: shape.kvHeads }, (_, h) => {
+          const [, , width] = tensor.shape as [number, number, number, number];
+          const at = ((r * shape.kvHeads + h) * width + t) * 4;
+          const [tag, position, slot, head] = (tensor as HostTensor<"float32">).data.subarray(at, at + 4);
+          return slot === j && head === h ? `${tag}:${position}` : "bad";
         }),
       );
       return cells.every((c) => c === cells[0]) ? cells[0]! : "mixed";
@@ -39,175 +61,108 @@ function layout(batch: KvBatch): string[][] {
   );
 }
 
-function maskRows(batch: KvBatch): number[][] {
-  const mask = batch.stepAttentionMask();
-  const [B, W] = mask.shape as [number, number];
-  return Array.from({ length: B }, (_, r) => Array.from(mask.data.subarray(r * W, (r + 1) * W), Number));
+const expected = (tag: number, length: number) => Array.from({ length }, (_, t) => `${tag}:${t}`);
+
+async function stores(): Promise<[string, KvStore][]> {
+  return [
+    ["host", new HostKvStore(shape, CAPACITY)],
+    ["device graphs (cpu)", await DeviceKvStore.open(shape, { provider: "cpu" })],
+  ];
 }
 
 describe("KvBatch", () => {
-  it("starts empty with zero-length pasts", () => {
-    const batch = new KvBatch(shape);
-    expect([batch.size, batch.pastLength, batch.rowIds]).toEqual([0, 0, []]);
-    const empty = batch.emptyTensors(3);
-    expect(empty).toHaveLength(2 * shape.layers);
-    for (const t of empty) expect(t.shape).toEqual([3, shape.kvHeads, 0, shape.headDim]);
+  it("joins prefill rows from position 0, each with its own mask, the width a chunk of positions", async () => {
+    for (const [name, store] of await stores()) {
+      const batch = new KvBatch(shape, store, CAPACITY);
+      await batch.join([row(1, 3, [1]), row(3, 5)], fresh([1, 2, 3], 5), [0, 2]);
+      expect(batch.rowIds, name).toEqual([1, 3]);
+      const feeds = await batch.stepFeeds();
+      expect(feeds.past[0]!.shape, name).toEqual([2, shape.kvHeads, WIDTH_CHUNK, shape.headDim]);
+      expect(layout(feeds.past, [3, 5]), name).toEqual([expected(1, 3), expected(3, 5)]);
+      const mask = Array.from(feeds.attentionMask.data, Number);
+      const W = WIDTH_CHUNK + 1;
+      expect(feeds.attentionMask.shape, name).toEqual([2, W]);
+      expect(mask.slice(0, W), name).toEqual([1, 0, 1, ...Array<number>(W - 4).fill(0), 1]);
+      expect(mask.slice(W), name).toEqual([1, 1, 1, 1, 1, ...Array<number>(W - 6).fill(0), 1]);
+      expect(Array.from(feeds.positionIds.data, Number), name).toEqual([3, 5]);
+      expect(batch.tokens, name).toBe(2 * WIDTH_CHUNK);
+      await store.release();
+    }
   });
 
-  it("joins prefill rows right-aligned to the longest, without the prefill's padding garbage", async () => {
-    const batch = new KvBatch(shape);
-    const present = await prefill(batch, [row(1, [1, 0, 1]), row(2, [1, 1, 1, 1, 1])]);
-    await batch.join(
-      [
-        { id: 10, keyMask: [1, 0, 1] },
-        { id: 20, keyMask: [1, 1, 1, 1, 1] },
-      ],
-      present,
-      [0, 1],
-    );
-    expect([batch.size, batch.pastLength, batch.rowIds]).toEqual([2, 5, [10, 20]]);
-    expect(layout(batch)).toEqual([
-      ["·", "·", "1:0", "1:1~", "1:2"],
-      ["2:0", "2:1", "2:2", "2:3", "2:4"],
-    ]);
-    expect(batch.nextPositions()).toEqual([3, 5]);
-    expect(batch.stepAttentionMask().shape).toEqual([2, 6]);
-    expect(maskRows(batch)).toEqual([
-      [0, 0, 1, 0, 1, 1],
-      [1, 1, 1, 1, 1, 1],
-    ]);
+  it("writes a step's keys and values at each row's next position", async () => {
+    for (const [name, store] of await stores()) {
+      const batch = new KvBatch(shape, store, CAPACITY);
+      await batch.join([row(1, 3), row(2, 6)], fresh([1, 2], 6), [0, 1]);
+      await batch.stepFeeds();
+      await batch.advance(fresh([1, 2], 1, [3, 6]));
+      const feeds = await batch.stepFeeds();
+      expect(layout(feeds.past, [4, 7]), name).toEqual([expected(1, 4), expected(2, 7)]);
+      expect(Array.from(feeds.positionIds.data, Number), name).toEqual([4, 7]);
+      await store.release();
+    }
   });
 
-  it("joins only the listed prefill rows, trimming padding none of them needs", async () => {
-    const batch = new KvBatch(shape);
-    const present = await prefill(batch, [row(1, [1, 1]), row(2, [1, 1, 1, 1, 1, 1]), row(3, [1, 1, 1])]);
-    await batch.join(
-      [
-        { id: 0, keyMask: [1, 1] },
-        { id: 2, keyMask: [1, 1, 1] },
-      ],
-      present,
-      [0, 2],
-    );
-    expect(batch.pastLength).toBe(3);
-    expect(layout(batch)).toEqual([
-      ["·", "1:0", "1:1"],
-      ["3:0", "3:1", "3:2"],
-    ]);
+  it("moves the last row into a leaving row's slot and leaves the others where they are", async () => {
+    for (const [name, store] of await stores()) {
+      const batch = new KvBatch(shape, store, CAPACITY);
+      await batch.join([row(1, 2), row(2, 3), row(3, 4), row(4, 5)], fresh([1, 2, 3, 4], 5), [0, 1, 2, 3]);
+      await batch.remove(new Set([2, 4]));
+      expect(batch.rowIds, name).toEqual([1, 3]);
+      await batch.remove(new Set([99]));
+      await batch.remove(new Set([1]));
+      expect(batch.rowIds, name).toEqual([3]);
+      const feeds = await batch.stepFeeds();
+      expect(layout(feeds.past, [4]), name).toEqual([expected(3, 4)]);
+      await batch.remove(new Set([3]));
+      expect([batch.size, batch.tokens], name).toEqual([0, 0]);
+      await store.release();
+    }
   });
 
-  it("advances, joins longer and shorter rows into a running batch and keeps every row intact", async () => {
-    const batch = new KvBatch(shape);
-    await batch.join(
-      [
-        { id: 1, keyMask: [1, 1] },
-        { id: 2, keyMask: [1, 1, 1] },
-      ],
-      await prefill(batch, [row(1, [1, 1]), row(2, [1, 1, 1])]),
-      [0, 1],
-    );
-    const step = await fake.step(batch, [5, 6]);
-    batch.advance(step.present);
-    expect(batch.pastLength).toBe(4);
-    expect(batch.nextPositions()).toEqual([3, 4]);
-    expect(layout(batch)).toEqual([
-      ["·", "1:0", "1:1", "1:2"],
-      ["2:0", "2:1", "2:2", "2:3"],
-    ]);
-
-    await batch.join(
-      [{ id: 3, keyMask: [1, 1, 0, 1, 1, 1] }],
-      await prefill(batch, [row(3, [1, 1, 0, 1, 1, 1])]),
-      [0],
-    );
-    await batch.join([{ id: 4, keyMask: [1] }], await prefill(batch, [row(4, [1])]), [0]);
-    expect(batch.rowIds).toEqual([1, 2, 3, 4]);
-    expect(layout(batch)).toEqual([
-      ["·", "·", "·", "1:0", "1:1", "1:2"],
-      ["·", "·", "2:0", "2:1", "2:2", "2:3"],
-      ["3:0", "3:1", "3:2~", "3:3", "3:4", "3:5"],
-      ["·", "·", "·", "·", "·", "4:0"],
-    ]);
-    expect(maskRows(batch)).toEqual([
-      [0, 0, 0, 1, 1, 1, 1],
-      [0, 0, 1, 1, 1, 1, 1],
-      [1, 1, 0, 1, 1, 1, 1],
-      [0, 0, 0, 0, 0, 1, 1],
-    ]);
-
-    batch.advance((await fake.step(batch, [7, 8, 9, 10])).present);
-    expect(fake.violations).toEqual([]);
-    expect(batch.nextPositions()).toEqual([4, 5, 7, 2]);
-    expect(layout(batch)[3]).toEqual(["·", "·", "·", "·", "·", "4:0", "4:1"]);
+  it("widens a chunk at a time as rows grow, and narrows when rows leave, keeping every row", async () => {
+    for (const [name, store] of await stores()) {
+      const batch = new KvBatch(shape, store, CAPACITY);
+      const long = WIDTH_CHUNK - 1;
+      await batch.join([row(1, 2), row(2, long)], fresh([1, 2], long), [0, 1]);
+      for (let step = 0; step < 3; step++) {
+        await batch.stepFeeds();
+        await batch.advance(fresh([1, 2], 1, [2 + step, long + step]));
+      }
+      let feeds = await batch.stepFeeds();
+      expect(feeds.past[0]!.shape[2], name).toBe(2 * WIDTH_CHUNK);
+      expect(layout(feeds.past, [5, long + 3]), name).toEqual([expected(1, 5), expected(2, long + 3)]);
+      await batch.remove(new Set([2]));
+      feeds = await batch.stepFeeds();
+      expect(feeds.past[0]!.shape[2], name).toBe(WIDTH_CHUNK);
+      expect(layout(feeds.past, [5]), name).toEqual([expected(1, 5)]);
+      await store.release();
+    }
   });
 
-  it("removes rows, trims padding every remaining row has, and keeps the rest intact", async () => {
-    const batch = new KvBatch(shape);
-    await batch.join(
-      [
-        { id: 1, keyMask: [1, 1] },
-        { id: 2, keyMask: [1, 1, 1, 1, 1] },
-        { id: 3, keyMask: [1, 0, 1, 1] },
-      ],
-      await prefill(batch, [row(1, [1, 1]), row(2, [1, 1, 1, 1, 1]), row(3, [1, 0, 1, 1])]),
-      [0, 1, 2],
-    );
-    batch.advance((await fake.step(batch, [5, 6, 7])).present);
-    await batch.remove(new Set([2]));
-    expect([batch.rowIds, batch.pastLength]).toEqual([[1, 3], 5]);
-    expect(layout(batch)).toEqual([
-      ["·", "·", "1:0", "1:1", "1:2"],
-      ["3:0", "3:1~", "3:2", "3:3", "3:4"],
-    ]);
-    expect(maskRows(batch)).toEqual([
-      [0, 0, 1, 1, 1, 1],
-      [1, 0, 1, 1, 1, 1],
-    ]);
-    batch.advance((await fake.step(batch, [8, 9])).present);
-    expect(fake.violations).toEqual([]);
-    expect(batch.nextPositions()).toEqual([4, 6]);
-
-    await batch.remove(new Set([1, 3]));
-    expect([batch.size, batch.pastLength, batch.rowIds]).toEqual([0, 0, []]);
-    expect(batch.pastTensors().map((t) => t.shape)).toEqual(
-      Array(2 * shape.layers).fill([0, shape.kvHeads, 0, shape.headDim]),
-    );
+  it("updates the host cache in place: the same buffers at every step, nothing allocated for the cache", async () => {
+    const store = new HostKvStore(shape, CAPACITY);
+    const batch = new KvBatch(shape, store, CAPACITY);
+    await batch.join([row(1, 4), row(2, 4)], fresh([1, 2], 4), [0, 1]);
+    const buffers = (await batch.stepFeeds()).past.map((t) => (t as HostTensor).data.buffer);
+    for (let step = 0; step < WIDTH_CHUNK + 4; step++) {
+      await batch.advance(fresh([1, 2], 1, [4 + step, 4 + step]));
+      const past = (await batch.stepFeeds()).past;
+      expect(past.map((t) => (t as HostTensor).data.buffer)).toEqual(buffers);
+    }
+    await batch.remove(new Set([1]));
+    expect((await batch.stepFeeds()).past.map((t) => (t as HostTensor).data.buffer)).toEqual(buffers);
   });
 
-  it("leaves the cache untouched when asked to remove rows it does not hold", async () => {
-    const batch = new KvBatch(shape);
-    await batch.join([{ id: 1, keyMask: [1, 1] }], await prefill(batch, [row(1, [1, 1])]), [0]);
-    const before = batch.pastTensors();
-    await batch.remove(new Set([7, 8]));
-    expect(batch.pastTensors()).toBe(before);
-    expect([batch.rowIds, batch.pastLength]).toEqual([[1], 2]);
-  });
-
-  it("moves float16 caches bit for bit", async () => {
-    const half = new KvBatch({ layers: 1, kvHeads: 1, headDim: 2, dtype: "float16" });
-    // Prefill of two rows padded to 3: row 0 has 2 positions, row 1 has 3.
-    const tensor = (base: number): HostTensor<"float16"> =>
-      makeTensor(
-        "float16",
-        [2, 1, 3, 2],
-        Uint16Array.from({ length: 12 }, (_, i) => base + i),
-      );
-    await half.join(
-      [
-        { id: 1, keyMask: [1, 1] },
-        { id: 2, keyMask: [1, 1, 1] },
-      ],
-      [tensor(0x3c00), tensor(0x4000)],
-      [0, 1],
-    );
-    const [key] = half.pastTensors() as HostTensor<"float16">[];
-    expect(key!.data).toBeInstanceOf(Uint16Array);
-    expect(Array.from(key!.data)).toEqual([
-      0, 0, 0x3c02, 0x3c03, 0x3c04, 0x3c05, 0x3c06, 0x3c07, 0x3c08, 0x3c09, 0x3c0a, 0x3c0b,
-    ]);
-    await half.remove(new Set([2]));
-    const [trimmed] = half.pastTensors() as HostTensor<"float16">[];
-    expect(trimmed!.shape).toEqual([1, 1, 2, 2]);
-    expect(Array.from(trimmed!.data)).toEqual([0x3c02, 0x3c03, 0x3c04, 0x3c05]);
+  it("refuses rows that the capacity cannot hold", async () => {
+    const store = new HostKvStore(shape, 2 * WIDTH_CHUNK);
+    const batch = new KvBatch(shape, store, 2 * WIDTH_CHUNK);
+    await expect(
+      batch.join(
+        [row(1, WIDTH_CHUNK), row(2, WIDTH_CHUNK), row(3, 2)],
+        fresh([1, 2, 3], WIDTH_CHUNK),
+        [0, 1, 2],
+      ),
+    ).rejects.toThrow(/exceed the KV capacity/);
   });
 });

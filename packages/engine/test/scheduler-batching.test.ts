@@ -4,6 +4,8 @@ import { EOS, type FakeCall, type NextToken, defaultNext } from "./support/fake-
 import { embedded, expectedOutput, promptIds, request } from "./support/requests";
 import { setup } from "./support/scheduler";
 
+/** The fake model's hidden size. */
+const H = 4;
 const tagsOf = (calls: readonly FakeCall[]) => calls.map((c) => [...c.tags]);
 
 describe("LlmScheduler: one sequence", () => {
@@ -16,7 +18,7 @@ describe("LlmScheduler: one sequence", () => {
     expect(streamed).toEqual(expected);
     expect(result.finishReason).toBe("length");
     expect(result.promptPositions).toBe(embedded(6));
-    expect(result.codebookCount).toBe(0);
+    expect(result.codebookHidden.shape).toEqual([0, H]);
     // One prefill gives the first token, then one step per further token.
     expect(fake.calls.map((c) => c.kind)).toEqual(["prefill", "step", "step", "step", "step"]);
     // Position ids continue from the prompt: the first step feeds the first new token at E.

@@ -23,9 +23,10 @@ function gatheredPositions(fullIds: readonly number[]): number[] {
 
 /** [tag, position, token] of each gathered hidden state. */
 function gathered(result: GenerationResult): [number, number, number][] {
-  expect(result.codebookHidden).toHaveLength(result.codebookCount * H);
-  return Array.from({ length: result.codebookCount }, (_, i) => {
-    const h = result.codebookHidden.subarray(i * H, (i + 1) * H);
+  const [count, width] = result.codebookHidden.shape as [number, number];
+  expect(width).toBe(H);
+  return Array.from({ length: count }, (_, i) => {
+    const h = result.codebookHidden.data.subarray(i * H, (i + 1) * H);
     return [h[HIDDEN_TAG]!, h[HIDDEN_POSITION]!, h[HIDDEN_TOKEN]!];
   });
 }
@@ -45,7 +46,7 @@ describe("LlmScheduler: codebook states", () => {
     const result = await scheduler.submit({ ...request(5), promptIds: prompt, answerIds: answer });
     expect(result.finishReason).toBe("teacher_forced");
     expect(result.outputIds).toEqual(answer);
-    expect(result.codebookCount).toBe(12);
+    expect(result.codebookHidden.shape).toEqual([12, H]);
     const full = [...prompt, ...answer];
     expect(gathered(result).map((s) => s[1])).toEqual(gatheredPositions(full));
     expect(gathered(result)).toEqual(expectedStates(5, full));
@@ -81,7 +82,7 @@ describe("LlmScheduler: codebook states", () => {
     const full = [...promptIds(2), ...outputs];
     expect(gathered(seg)).toEqual(expectedStates(2, full));
     expect(gathered(seg)[0]).toEqual([2, E - 1, full[5]!]);
-    expect(plain.codebookCount).toBe(0);
+    expect(plain.codebookHidden.shape).toEqual([0, H]);
     expect(fake.violations).toEqual([]);
   });
 
@@ -94,7 +95,7 @@ describe("LlmScheduler: codebook states", () => {
     const result = await scheduler.submit({ ...request(6, { maxNewTokens: 4 }), promptIds: prompt });
     const full = [...prompt, ...result.outputIds];
     expect(result.outputIds[1]).toBe(SEG[2]);
-    expect(result.codebookCount).toBe(3);
+    expect(result.codebookHidden.shape).toEqual([3, H]);
     expect(gathered(result)).toEqual(expectedStates(6, full));
     expect(gathered(result).map((s) => s[1])).toEqual([257, 259, E]);
   });

@@ -1,3 +1,4 @@
+import { makeTensor } from "@pixellm/tensor";
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EngineError, type GenerationResult } from "../src";
@@ -219,18 +220,23 @@ describe("LlmScheduler: failures", () => {
     expect(scheduler.stats()).toMatchObject({ failed: 2, completed: 2, running: 0, kvTokens: 0 });
   });
 
-  it("fails only the sequence whose prompt is malformed, not its prefill neighbours", async () => {
+  it("rejects a malformed prompt or image at submission, before it shares a prefill", async () => {
     const { fake, scheduler } = setup();
     const a = scheduler.submit(request(1, { maxNewTokens: 3 }));
-    const bad = scheduler.submit({ ...request(2), promptIds: [2, IMAGE_TOKEN, 10, IMAGE_TOKEN, 11] });
-    const badMask = scheduler.submit({ ...request(3), imageMask: new Uint8Array(10) });
+    const bad = expect(
+      scheduler.submit({ ...request(2), promptIds: [2, IMAGE_TOKEN, 10, IMAGE_TOKEN, 11] }),
+    ).rejects.toMatchObject({ code: "invalid_argument" });
+    const badMask = expect(
+      scheduler.submit({ ...request(3), imageMask: makeTensor("uint8", [10], new Uint8Array(10)) }),
+    ).rejects.toMatchObject({ code: "invalid_argument" });
     const good = scheduler.submit(request(4, { maxNewTokens: 4 }));
-    await expect(bad).rejects.toMatchObject({ code: "invalid_argument" });
-    await expect(badMask).rejects.toMatchObject({ code: "invalid_argument" });
+    await bad;
+    await badMask;
     expect((await good).outputIds).toEqual(expectedOutput(promptIds(4), 4));
     await a;
     expect(fake.prefills().map((p) => p.tags)).toEqual([[1], [4]]);
-    expect(scheduler.stats()).toMatchObject({ failed: 2, completed: 2 });
+    // Refused like any invalid request, before admission: not counted as failed sequences.
+    expect(scheduler.stats()).toMatchObject({ failed: 0, completed: 2 });
   });
 
   it("fails only the sequence whose token callback throws", async () => {

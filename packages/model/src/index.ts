@@ -12,4 +12,3 @@ export {
   LLM_IMAGE_TOKENS,
   LOW_RES_MASK_SIZE,
 } from "./graphs/geometry";
-export { pastKeyName, pastValueName, presentKeyName, presentValueName } from "./graphs/llm-graph";

@@ -9,6 +9,7 @@ export {
 } from "./graph-builder";
 export {
   writeModel,
+  modelBytes,
   PROTOBUF_LIMIT_BYTES,
   type WriteModelOptions,
   type WrittenFile,

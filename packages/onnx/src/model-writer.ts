@@ -69,16 +69,14 @@ export async function writeModel(
     }
   }
 
-  const initializers = sources.map(([name, source]) => {
-    const location: TensorLocation = locations.get(name) ?? {
-      kind: "inline",
-      payload: {
-        byteLength: source.byteLength,
-        writeTo: (sink) => writeExactly(source, name, progress.wrap(sink)),
-      },
-    };
-    return tensorProto(name, source.dtype, source.dims, location);
-  });
+  const initializers = sources.map(([name, source]) =>
+    tensorProto(
+      name,
+      source.dtype,
+      source.dims,
+      locations.get(name) ?? inline(name, source, (sink) => progress.wrap(sink)),
+    ),
+  );
   const model = modelProto({ ...graph, docString: "", initializers }, options.metadata ?? {});
   if (model.byteLength >= 2 ** 31) {
     throw new Error(
@@ -94,6 +92,29 @@ export async function writeModel(
     throw error;
   }
   return { files, parameterCount, weightBytes };
+}
+
+/**
+ * A small graph encoded in memory, every initializer inline: the helpers the engine builds at
+ * run time (e.g. the device KV cache's), which never touch the file system.
+ */
+export function modelBytes(graph: GraphDefinition): Promise<Uint8Array> {
+  const initializers = [...graph.initializers].map(([name, source]) =>
+    tensorProto(
+      name,
+      source.dtype,
+      source.dims,
+      inline(name, source, (sink) => sink),
+    ),
+  );
+  return modelProto({ ...graph, docString: "", initializers }, {}).toBytes();
+}
+
+function inline(name: string, source: InitializerSource, wrap: (sink: ByteSink) => ByteSink): TensorLocation {
+  return {
+    kind: "inline",
+    payload: { byteLength: source.byteLength, writeTo: (sink) => writeExactly(source, name, wrap(sink)) },
+  };
 }
 
 /** Writes a source and checks it produced the length it declared (a short shard must not pass). */

@@ -10,6 +10,7 @@ import {
   decodeImage,
   preprocessForClip,
 } from "@pixellm/image";
+import type { HostTensor } from "@pixellm/tensor";
 import { type LlamaTokenizer, buildPrompt, tokenizerImageToken } from "@pixellm/tokenizer";
 import { EngineError } from "@pixellm/errors";
 
@@ -17,7 +18,7 @@ import { EngineError } from "@pixellm/errors";
 export interface PreparedImage {
   readonly image: RgbImage;
   /** float32[3,448,448]: normalised, zero-padded bottom/right. */
-  readonly pixelValues: Float32Array;
+  readonly pixelValues: HostTensor<"float32">;
   /** [h', w'] of the resized image inside the canvas. */
   readonly resized: readonly [number, number];
   /** [H, W] of the decoded image. */
@@ -32,7 +33,7 @@ export async function prepareImage(
   try {
     const image = await decodeImage(bytes, limits);
     const clip = preprocessForClip(image);
-    return { image, pixelValues: clip.pixelValues.data, resized: clip.resized, original: clip.original };
+    return { image, pixelValues: clip.pixelValues, resized: clip.resized, original: clip.original };
   } catch (error) {
     if (error instanceof ImageInputError) throw new EngineError("invalid_argument", error.message);
     throw error;

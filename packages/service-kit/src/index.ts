@@ -44,6 +44,7 @@ export {
 export { unaryHandler, serverStreamHandler } from "./handlers";
 export { unaryCall, checkHealth, listServices, type HealthStatus, type ProbeOptions } from "./client-calls";
 export { logProviderFallback, type ProviderFallback } from "./provider-fallback";
+export { stageWorkerOptions, type StageWorkerSettings } from "./stage-worker-options";
 export { stageInfo, type StageLimits, type StageCounters } from "./stage-info";
 export { telemetrySettings } from "./telemetry/settings";
 export { METRICS } from "./telemetry/catalog";
@@ -51,7 +52,13 @@ export { instruments, observe } from "./telemetry/instruments";
 export { tracer, metadataWithContext, traceCarrier, contextFromCarrier } from "./telemetry/context";
 export { startServerCall, tracedCall, statusName } from "./telemetry/rpc-telemetry";
 export { recordBatch } from "./telemetry/batch-telemetry";
-export { stageTelemetry } from "./telemetry/stage-telemetry";
+export { stageTelemetry, type StageTelemetry } from "./telemetry/stage-telemetry";
 export { shutdownTelemetry } from "./telemetry/lifecycle";
 export type { SpanRecord } from "./telemetry/file-span-exporter";
-export { batchedStage, serverSettings, type StageModel, type StageServerSettings } from "./batched-stage";
+export {
+  BatchedRuntime,
+  batchedStage,
+  serverSettings,
+  type StageModel,
+  type StageServerSettings,
+} from "./batched-stage";

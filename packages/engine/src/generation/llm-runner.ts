@@ -1,206 +1,165 @@
 /**
- * Runs the embed and llm graphs for the generation stage: prefill of new sequences (left-padded
- * into one batch, image embeddings spliced in at the placeholder) and one decode step of the
- * running batch. Shapes follow the bundle manifest; see packages/model/src/graphs/llm-graph.ts.
+ * Runs the embed and llm graphs for the generation stage (the SequenceModel on onnxruntime):
+ * prefill of new sequences (right-padded into one batch, image embeddings spliced in at the
+ * placeholder) and one decode step of the running batch, whose KV cache a KvBatch keeps in a
+ * store of the provider's kind. Shapes follow packages/model/src/graphs/llm-graph.ts.
  */
-import {
-  type BundleManifest,
-  pastKeyName,
-  pastValueName,
-  presentKeyName,
-  presentValueName,
-} from "@pixellm/bundle";
+import { newKeyName, newValueName, pastKeyName, pastValueName } from "@pixellm/bundle";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
 import { EngineError } from "@pixellm/errors";
 import type { ModelSession, SessionValue } from "../runtime/model-session";
-import type { KvBatch, KvShape, LayerTensors } from "./kv-batch";
+import { KvBatch, type KvRow, PREFILL_PAST } from "./kv/kv-batch";
+import type { KvStore, LayerTensors } from "./kv/kv-store";
+import {
+  type ModelDims,
+  type PrefillInput,
+  type RunOutput,
+  type SequenceModel,
+  type StepOutput,
+  imageSplice,
+} from "./sequence-model";
 
-export interface ModelDims {
-  readonly hidden: number;
-  readonly vocab: number;
-  readonly imageTokens: number;
-  readonly maxPositions: number;
-  readonly imageTokenIndex: number;
-  readonly kv: KvShape;
-}
-
-export function modelDims(manifest: BundleManifest): ModelDims {
-  const c = manifest.config;
-  return {
-    hidden: c.hidden_size,
-    vocab: c.vocab_size,
-    imageTokens: manifest.geometry.llmImageTokens,
-    maxPositions: c.max_position_embeddings,
-    imageTokenIndex: manifest.tokens.imageTokenIndex,
-    kv: {
-      layers: c.num_hidden_layers,
-      kvHeads: c.num_key_value_heads,
-      headDim: c.hidden_size / c.num_attention_heads,
-      dtype: manifest.dtype,
-    },
-  };
-}
-
-/** One sequence to prefill: its embeddings and per-position key mask. */
-export interface PrefillRow {
-  /** float32[E·H] */
-  readonly embeds: Float32Array;
-  /** [E]: 1 = attend, 0 = padded image token */
-  readonly keyMask: readonly number[];
-}
-
-export interface RunOutput {
-  readonly present: LayerTensors;
-  /** float32[B·V]: next-token logits of each row's last position */
-  readonly logits: Float32Array;
-  /** float32[B·S·H]: final-norm hidden states */
-  readonly hidden: Float32Array;
-  /** S: positions per row in `hidden` */
-  readonly positions: number;
-}
-
-/**
- * What the scheduler needs from a model: splice a prompt, prefill rows, step a batch. LlmRunner
- * is the onnxruntime implementation; scheduler tests use a deterministic fake.
- */
-export interface SequenceModel {
-  readonly dims: ModelDims;
-  spliceImage(
-    ids: readonly number[],
-    imageEmbeds: Float32Array,
-    imageMask: ArrayLike<number>,
-  ): Promise<PrefillRow>;
-  prefill(rows: readonly PrefillRow[], emptyPast: LayerTensors): Promise<RunOutput>;
-  step(batch: KvBatch, lastTokens: readonly number[]): Promise<RunOutput>;
-}
-
-/**
- * Where a prompt's image goes, checked against the model (any SequenceModel's splice): the index
- * of its one placeholder id, and the embedded sequence's key mask (1 for text, the image-token
- * mask for the image).
- */
-export function imageSplice(
-  ids: readonly number[],
-  imageEmbeds: Float32Array,
-  imageMask: ArrayLike<number>,
-  dims: ModelDims,
-): { readonly at: number; readonly keyMask: number[] } {
-  const { hidden: H, imageTokens, imageTokenIndex } = dims;
-  const at = ids.indexOf(imageTokenIndex);
-  if (at < 0 || ids.indexOf(imageTokenIndex, at + 1) >= 0) {
-    throw new EngineError(
-      "invalid_argument",
-      `the prompt must hold exactly one image placeholder (${imageTokenIndex})`,
-    );
-  }
-  if (imageEmbeds.length !== imageTokens * H || imageMask.length !== imageTokens) {
-    throw new EngineError(
-      "invalid_argument",
-      `image embeddings must be [${imageTokens},${H}] with a [${imageTokens}] mask`,
-    );
-  }
-  const keyMask = [
-    ...Array<number>(at).fill(1),
-    ...Array.from(imageMask, Number),
-    ...Array<number>(ids.length - 1 - at).fill(1),
-  ];
-  return { at, keyMask };
+/** A prefill's rows and their new keys and values, until `join` takes the rows that go on. */
+interface Prefilled {
+  readonly rows: readonly KvRow[];
+  readonly fresh: LayerTensors;
 }
 
 export class LlmRunner implements SequenceModel {
-  private readonly presentNames: string[];
   private readonly pastNames: string[];
-  private readonly keepPresent: ReadonlySet<string>;
+  private readonly newNames: string[];
+  private readonly keepOnDevice: ReadonlySet<string>;
+  private readonly batch: KvBatch;
+  private prefilled: Prefilled | undefined;
 
   constructor(
     private readonly embed: ModelSession,
     private readonly llm: ModelSession,
     readonly dims: ModelDims,
+    store: KvStore,
+    /** Positions the store holds (the KV budget). */
+    capacityTokens: number,
   ) {
     const layers = Array.from({ length: dims.kv.layers }, (_, i) => i);
     this.pastNames = layers.flatMap((i) => [pastKeyName(i), pastValueName(i)]);
-    this.presentNames = layers.flatMap((i) => [presentKeyName(i), presentValueName(i)]);
-    this.keepPresent = new Set(this.presentNames);
+    this.newNames = layers.flatMap((i) => [newKeyName(i), newValueName(i)]);
+    this.keepOnDevice = new Set(this.newNames);
+    this.batch = new KvBatch(dims.kv, store, capacityTokens);
   }
 
-  /** Token embeddings of one row of ids. out: float32[n·H] */
-  async embedIds(ids: readonly number[]): Promise<Float32Array> {
-    const out = await this.embed.run({ input_ids: int64Tensor([1, ids.length], ids) });
-    return (out.inputs_embeds as HostTensor<"float32">).data;
+  kvTokens(): number {
+    return this.batch.tokens;
+  }
+
+  /** Right-padded rows: row r's positions 0…len−1, its logits at len−1; nothing cached yet. */
+  async prefill(rows: readonly PrefillInput[]): Promise<RunOutput> {
+    const H = this.dims.hidden;
+    const spliced = await Promise.all(rows.map((row) => this.embedded(row)));
+    const S = Math.max(...spliced.map((r) => r.keyMask.length));
+    const maskWidth = PREFILL_PAST + S;
+    const embeds = new Float32Array(rows.length * S * H);
+    const mask = new BigInt64Array(rows.length * maskWidth);
+    const positions = new BigInt64Array(rows.length * S);
+    spliced.forEach((row, r) => {
+      embeds.set(row.embeds, r * S * H);
+      row.keyMask.forEach((m, t) => {
+        mask[r * maskWidth + PREFILL_PAST + t] = BigInt(m);
+        positions[r * S + t] = BigInt(t);
+      });
+    });
+    this.prefilled = undefined;
+    const out = await this.run(
+      float32Tensor([rows.length, S, H], embeds),
+      makeTensor("int64", [rows.length, maskWidth], mask),
+      makeTensor("int64", [rows.length, S], positions),
+      spliced.map((r) => r.keyMask.length - 1),
+      this.batch.prefillPast(rows.length),
+    );
+    this.prefilled = {
+      rows: rows.map((row, r) => ({ id: row.id, keyMask: spliced[r]!.keyMask })),
+      fresh: out.fresh,
+    };
+    return out.output;
+  }
+
+  async join(ids: readonly number[]): Promise<void> {
+    const prefilled = this.prefilled;
+    const sources = ids.map((id) => prefilled?.rows.findIndex((row) => row.id === id) ?? -1);
+    if (!prefilled || sources.some((s) => s < 0))
+      throw new EngineError("internal", `sequences ${ids.join(",")} were not in the last prefill`);
+    this.prefilled = undefined;
+    await this.batch.join(
+      sources.map((s) => prefilled.rows[s]!),
+      prefilled.fresh,
+      sources,
+    );
+  }
+
+  async step(lastTokens: ReadonlyMap<number, number>): Promise<StepOutput> {
+    const rowIds = this.batch.rowIds;
+    const tokens = rowIds.map((id) => lastTokens.get(id));
+    if (tokens.some((t) => t === undefined) || lastTokens.size !== rowIds.length)
+      throw new EngineError("internal", `a step needs one token for each of rows ${rowIds.join(",")}`);
+    // out: inputs_embeds float32[B,1,H]
+    const embeds = await this.embed.run({ input_ids: int64Tensor([rowIds.length, 1], tokens as number[]) });
+    const feeds = await this.batch.stepFeeds();
+    const out = await this.run(
+      embeds.inputs_embeds as HostTensor<"float32">,
+      feeds.attentionMask,
+      feeds.positionIds,
+      rowIds.map(() => 0),
+      feeds.past,
+    );
+    await this.batch.advance(out.fresh);
+    return { ...out.output, rowIds };
+  }
+
+  remove(ids: ReadonlySet<number>): Promise<void> {
+    return this.batch.remove(ids);
   }
 
   /**
-   * The embedded sequence of a prompt: text embeddings with the image's embeddings in place of
-   * the -200 id, and its key mask.
+   * A prompt's embedded sequence: text embeddings with the image's in place of the placeholder
+   * (float32[E·H]), and its key mask.
    */
-  async spliceImage(
-    ids: readonly number[],
-    imageEmbeds: Float32Array,
-    imageMask: ArrayLike<number>,
-  ): Promise<PrefillRow> {
-    const { at, keyMask } = imageSplice(ids, imageEmbeds, imageMask, this.dims);
+  async embedded(row: PrefillInput): Promise<{ embeds: Float32Array; keyMask: number[] }> {
+    const { at, keyMask } = imageSplice(row.ids, row.imageEmbeds, row.imageMask, this.dims);
     const { hidden: H, imageTokens } = this.dims;
-    const text = await this.embedIds(ids.filter((_, i) => i !== at));
+    const textIds = row.ids.filter((_, i) => i !== at);
+    // out: inputs_embeds float32[1,n,H]
+    const text = (
+      (await this.embed.run({ input_ids: int64Tensor([1, textIds.length], textIds) }))
+        .inputs_embeds as HostTensor<"float32">
+    ).data;
     const embeds = new Float32Array(keyMask.length * H);
     embeds.set(text.subarray(0, at * H), 0);
-    embeds.set(imageEmbeds, at * H);
+    embeds.set(row.imageEmbeds.data, at * H);
     embeds.set(text.subarray(at * H), (at + imageTokens) * H);
     return { embeds, keyMask };
-  }
-
-  /** Prefills rows together, left-padded to the longest; `past` are zero-length tensors. */
-  async prefill(rows: readonly PrefillRow[], emptyPast: LayerTensors): Promise<RunOutput> {
-    const H = this.dims.hidden;
-    const S = Math.max(...rows.map((r) => r.keyMask.length));
-    const embeds = new Float32Array(rows.length * S * H);
-    const mask = new BigInt64Array(rows.length * S);
-    const positions = new BigInt64Array(rows.length * S);
-    rows.forEach((row, r) => {
-      const pad = S - row.keyMask.length;
-      embeds.set(row.embeds, (r * S + pad) * H);
-      row.keyMask.forEach((m, t) => {
-        mask[r * S + pad + t] = BigInt(m);
-        positions[r * S + pad + t] = BigInt(t);
-      });
-    });
-    return this.run(
-      float32Tensor([rows.length, S, H], embeds),
-      makeTensor("int64", [rows.length, S], mask),
-      makeTensor("int64", [rows.length, S], positions),
-      emptyPast,
-    );
-  }
-
-  /** One decode step of the whole batch: each row's last token in, next-token logits out. */
-  async step(batch: KvBatch, lastTokens: readonly number[]): Promise<RunOutput> {
-    // out: inputs_embeds float32[B,1,H]
-    const embeds = await this.embed.run({ input_ids: int64Tensor([lastTokens.length, 1], lastTokens) });
-    return this.run(
-      embeds.inputs_embeds as HostTensor<"float32">,
-      batch.stepAttentionMask(),
-      int64Tensor([lastTokens.length, 1], batch.nextPositions()),
-      batch.pastTensors(),
-    );
   }
 
   private async run(
     embeds: HostTensor,
     mask: HostTensor,
     positions: HostTensor,
+    logitsIndex: readonly number[],
     past: LayerTensors,
-  ): Promise<RunOutput> {
+  ): Promise<{ output: RunOutput; fresh: LayerTensors }> {
     const feeds: Record<string, SessionValue> = {
       inputs_embeds: embeds,
       attention_mask: mask,
       position_ids: positions,
+      logits_index: int64Tensor([logitsIndex.length], logitsIndex),
     };
     this.pastNames.forEach((name, i) => (feeds[name] = past[i]!));
-    const out = await this.llm.run(feeds, this.keepPresent);
+    const out = await this.llm.run(feeds, this.keepOnDevice);
     return {
-      present: this.presentNames.map((name) => out[name]!),
-      logits: (out.logits as HostTensor<"float32">).data,
-      hidden: (out.last_hidden as HostTensor<"float32">).data,
-      positions: embeds.shape[1]!,
+      output: {
+        logits: (out.logits as HostTensor<"float32">).data,
+        hidden: (out.last_hidden as HostTensor<"float32">).data,
+        positions: embeds.shape[1]!,
+      },
+      fresh: this.newNames.map((name) => out[name]!),
     };
   }
 }

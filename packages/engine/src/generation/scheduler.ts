@@ -9,11 +9,11 @@
  * compute at the next step boundary and fails with deadline_exceeded / cancelled.
  */
 import { EngineError } from "@pixellm/errors";
+import { makeTensor } from "@pixellm/tensor";
 import { asEngineError } from "../stages/outcome";
 import { codebookPositions, embeddedLength } from "./codebook";
-import { KvBatch, type KvRow } from "./kv-batch";
-import type { PrefillRow, RunOutput, SequenceModel } from "./llm-runner";
 import type { FinishReason, GenerationRequest, GenerationResult } from "./request";
+import { type PrefillInput, type RunOutput, type SequenceModel, imageSplice } from "./sequence-model";
 import { GREEDY, type TokenSampler, createSampler } from "./sampler";
 
 export interface SchedulerOptions {
@@ -43,7 +43,7 @@ export interface SchedulerStats {
   readonly deadlineExceeded: number;
   readonly cancelled: number;
   readonly failed: number;
-  /** Current KV positions held: rows × past length. */
+  /** Current KV positions held: rows × cache width. */
   readonly kvTokens: number;
 }
 
@@ -82,7 +82,6 @@ interface Sequence {
 export class LlmScheduler {
   private readonly waiting: Sequence[] = [];
   private readonly running = new Map<number, Sequence>();
-  private readonly batch: KvBatch;
   private readonly segIds: ReadonlySet<number>;
   private loop: Promise<void> | undefined;
   private nextId = 0;
@@ -106,7 +105,6 @@ export class LlmScheduler {
     /** Told about each prefill run and decode step once it has run. */
     private readonly onRun?: (run: SchedulerRun) => void,
   ) {
-    this.batch = new KvBatch(runner.dims.kv);
     this.segIds = new Set(tokens.seg);
   }
 
@@ -125,6 +123,12 @@ export class LlmScheduler {
           `token id ${badId} is outside the vocabulary (0 to ${vocab - 1})`,
         ),
       );
+    }
+    // A malformed prompt or image fails here, before it could share a prefill with others.
+    try {
+      imageSplice(request.promptIds, request.imageEmbeds, request.imageMask, this.runner.dims);
+    } catch (error) {
+      return Promise.reject(asEngineError(error));
     }
     const promptPositions = embeddedLength(request.promptIds.length, imageTokens);
     const answer = request.answerIds?.length ?? 0;
@@ -192,7 +196,7 @@ export class LlmScheduler {
       ...this.counters,
       waiting: this.waiting.length,
       running: this.running.size,
-      kvTokens: this.batch.size * this.batch.pastLength,
+      kvTokens: this.runner.kvTokens(),
     };
   }
 
@@ -241,39 +245,34 @@ export class LlmScheduler {
 
   private async prefill(sequences: Sequence[]): Promise<void> {
     const started = Date.now();
-    const rows: PrefillRow[] = [];
-    const prefilled: { readonly seq: Sequence; readonly ids: readonly number[] }[] = [];
-    for (const seq of sequences) {
+    const rows: PrefillInput[] = sequences.map((seq) => {
       seq.startedAt = started;
-      const ids = [...seq.request.promptIds, ...(seq.request.answerIds ?? [])];
-      // A malformed prompt or image fails its own sequence, not the others of this prefill.
-      try {
-        rows.push(await this.runner.spliceImage(ids, seq.request.imageEmbeds, seq.request.imageMask));
-        prefilled.push({ seq, ids });
-      } catch (error) {
-        this.fail(seq, asEngineError(error, "generation failed"));
-      }
-    }
-    if (rows.length === 0) return;
-    const out = await this.runner.prefill(rows, this.batch.emptyTensors(rows.length));
+      const { request } = seq;
+      return {
+        id: seq.id,
+        ids: [...request.promptIds, ...(request.answerIds ?? [])],
+        imageEmbeds: request.imageEmbeds,
+        imageMask: request.imageMask,
+      };
+    });
+    const out = await this.runner.prefill(rows);
     this.counters.prefillRuns++;
     this.counters.prefillRows += rows.length;
     this.onRun?.({
       phase: "prefill",
       startedAt: started,
       endedAt: Date.now(),
-      rows: prefilled.map(({ seq }) => ({ request: seq.request, enqueuedAt: seq.enqueuedAt })),
+      rows: sequences.map((seq) => ({ request: seq.request, enqueuedAt: seq.enqueuedAt })),
     });
-    const joining: KvRow[] = [];
-    const joiningRows: number[] = [];
-    prefilled.forEach(({ seq, ids }, r) => {
+    const joining: number[] = [];
+    sequences.forEach((seq, r) => {
       seq.prefillMs = Date.now() - started;
       // Cancelled during the prefill (and already rejected): no token, no batch row.
       if (seq.settled) return;
-      const { keyMask } = rows[r]!;
-      const pad = out.positions - keyMask.length;
+      const { ids } = rows[r]!;
+      const length = embeddedLength(ids.length, this.runner.dims.imageTokens);
       for (const p of codebookPositions(ids, this.segIds, this.runner.dims.imageTokens)) {
-        if (p < keyMask.length) seq.codebook.push(this.hiddenRow(out, r, pad + p));
+        if (p < length) seq.codebook.push(this.hiddenRow(out, r, p));
       }
       if (seq.request.answerIds) {
         seq.outputIds.push(...seq.request.answerIds);
@@ -281,27 +280,22 @@ export class LlmScheduler {
         return;
       }
       this.running.set(seq.id, seq);
-      if (!this.accept(seq, out, r)) {
-        joining.push({ id: seq.id, keyMask: [...keyMask] });
-        joiningRows.push(r);
-      }
+      if (!this.accept(seq, out, r, length - 1)) joining.push(seq.id);
     });
-    if (joining.length > 0) await this.batch.join(joining, out.present, joiningRows);
+    if (joining.length > 0) await this.runner.join(joining);
   }
 
   private async decodeStep(): Promise<void> {
     await this.retireExpired();
-    if (this.batch.size === 0) return;
-    const ids = this.batch.rowIds;
-    const sequences = ids.map((id) => this.running.get(id)!);
+    if (this.running.size === 0) return;
     const started = Date.now();
-    const out = await this.runner.step(
-      this.batch,
-      sequences.map((s) => s.outputIds[s.outputIds.length - 1]!),
+    const lastTokens = new Map(
+      [...this.running.values()].map((s) => [s.id, s.outputIds[s.outputIds.length - 1]!]),
     );
-    this.batch.advance(out.present);
+    const out = await this.runner.step(lastTokens);
+    const sequences = out.rowIds.map((id) => this.running.get(id)!);
     this.counters.decodeSteps++;
-    this.counters.decodeRows += ids.length;
+    this.counters.decodeRows += sequences.length;
     this.onRun?.({
       phase: "decode",
       startedAt: started,
@@ -310,22 +304,23 @@ export class LlmScheduler {
     });
     const done = new Set<number>();
     sequences.forEach((seq, r) => {
-      if (seq.settled || this.accept(seq, out, r)) done.add(seq.id);
+      if (seq.settled || this.accept(seq, out, r, 0)) done.add(seq.id);
     });
-    await this.batch.remove(done);
+    await this.runner.remove(done);
   }
 
   /**
    * Takes the next token of a sequence from row `row` of a run (its logits, and its hidden state
-   * at the last position, copied only for a codebook token); true when the sequence is finished.
+   * at `position`, where the logits come from, copied only for a codebook token); true when the
+   * sequence is finished.
    */
-  private accept(seq: Sequence, out: RunOutput, row: number): boolean {
+  private accept(seq: Sequence, out: RunOutput, row: number, position: number): boolean {
     const V = this.runner.dims.vocab;
     const token = seq.sampler(out.logits.subarray(row * V, (row + 1) * V));
     seq.outputIds.push(token);
     this.counters.generatedTokens++;
     if (seq.outputIds.length === 1) seq.firstTokenAt = Date.now();
-    if (this.segIds.has(token)) seq.codebook.push(this.hiddenRow(out, row, out.positions - 1));
+    if (this.segIds.has(token)) seq.codebook.push(this.hiddenRow(out, row, position));
     try {
       seq.request.onToken?.(token);
     } catch (error) {
@@ -361,8 +356,7 @@ export class LlmScheduler {
     seq.resolve({
       outputIds: seq.outputIds,
       finishReason,
-      codebookHidden,
-      codebookCount: seq.codebook.length,
+      codebookHidden: makeTensor("float32", [seq.codebook.length, H], codebookHidden),
       promptPositions: seq.promptPositions,
       timings: {
         queuedMs: seq.startedAt - seq.enqueuedAt,
@@ -415,7 +409,7 @@ export class LlmScheduler {
       }
     }
     for (const id of retired) this.running.delete(id);
-    await this.batch.remove(retired);
+    await this.runner.remove(retired);
   }
 
   /** A cancel while queued answers at once; a running sequence stops at the next step. */
@@ -435,7 +429,7 @@ export class LlmScheduler {
         this.fail(seq, failure);
         this.running.delete(seq.id);
       }
-      await this.batch.remove(new Set(sequences.map((s) => s.id)));
+      await this.runner.remove(new Set(sequences.map((s) => s.id)));
     }
   }
 

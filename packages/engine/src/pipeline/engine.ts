@@ -1,20 +1,25 @@
 /**
  * The whole pipeline in one process: image and question in, answer text and one mask per
- * target out. The same stage objects run inside the gRPC services; this class only chains
+ * target out. The same stage workers run inside the gRPC services; this class only chains
  * them (and is the reference the distributed path must match).
  */
 import { type BundleVerification, type LoadedBundle, loadBundle } from "@pixellm/bundle";
 import type { DecodeLimits } from "@pixellm/image";
 import { type LlamaTokenizer, decodeChatOutput, loadTokenizer } from "@pixellm/tokenizer";
-import { LlmRunner, modelDims } from "../generation/llm-runner";
+import type { HostTensor } from "@pixellm/tensor";
 import type { FinishReason, GenerationRequest } from "../generation/request";
 import type { SamplingOptions } from "../generation/sampler";
 import { LlmScheduler, type SchedulerOptions } from "../generation/scheduler";
-import { openSessions } from "../runtime/bundle-sessions";
-import type { ExecutionProvider, ModelSession } from "../runtime/model-session";
-import { type DecodedTarget, DecoderStage } from "../stages/decoder-stage";
+import { modelDims } from "../generation/sequence-model";
+import type { ExecutionProvider } from "../runtime/model-session";
+import type { DecodedTarget } from "../stages/decoder-stage";
 import { isFailure } from "../stages/outcome";
-import { VisionStage } from "../stages/vision-stage";
+import {
+  type DecoderWorker,
+  type LlmWorker,
+  type VisionWorker,
+  startAllStageWorkers,
+} from "../worker/worker-stages";
 import { EngineError } from "@pixellm/errors";
 import {
   DEFAULT_QUERY_LIMITS,
@@ -90,15 +95,20 @@ export interface SegmentResult {
 }
 
 export interface SegmentTensors {
-  readonly pixelValues: Float32Array;
+  /** float32[3,448,448] */
+  readonly pixelValues: HostTensor<"float32">;
   readonly resized: readonly [number, number];
   readonly original: readonly [number, number];
-  readonly imageEmbeds: Float32Array;
-  readonly imageMask: Uint8Array;
-  readonly decoderFeatures: Float32Array;
-  readonly codebookHidden: Float32Array;
-  readonly codebookCount: number;
-  readonly lowResLogits: Float32Array;
+  /** float32[256,H] */
+  readonly imageEmbeds: HostTensor<"float32">;
+  /** uint8[256] */
+  readonly imageMask: HostTensor<"uint8">;
+  /** float32[2,D,32,32] */
+  readonly decoderFeatures: HostTensor<"float32">;
+  /** float32[n,H] */
+  readonly codebookHidden: HostTensor<"float32">;
+  /** float32[N,1,128,128] */
+  readonly lowResLogits: HostTensor<"float32">;
 }
 
 export class PixelLMEngine {
@@ -107,10 +117,10 @@ export class PixelLMEngine {
   private constructor(
     readonly bundle: LoadedBundle,
     readonly tokenizer: LlamaTokenizer,
-    readonly vision: VisionStage,
+    readonly vision: VisionWorker,
     readonly generation: LlmScheduler,
-    readonly decoder: DecoderStage,
-    private readonly sessions: readonly ModelSession[],
+    private readonly llm: LlmWorker,
+    readonly decoder: DecoderWorker,
     private readonly options: EngineOptions,
   ) {
     this.codebookTokens = bundle.manifest.tokens.codebookNames;
@@ -120,26 +130,24 @@ export class PixelLMEngine {
     const bundle = await loadBundle(bundleDir, options.verify ?? "sha256");
     const { manifest } = bundle;
     const tokenizer = await loadTokenizer(bundleDir);
-    const sessions = await openSessions(bundle, ["vision", "embed", "llm", "decoder"], {
+    const scheduler = { ...DEFAULT_SCHEDULER, ...options.scheduler };
+    const workers = {
+      bundleDir,
+      verify: "size",
       provider: options.provider ?? "cpu",
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
       ...(options.onProviderFallback ? { onFallback: options.onProviderFallback } : {}),
+    } as const;
+    const { vision, llm, decoder } = await startAllStageWorkers(modelDims(manifest), {
+      ...workers,
+      kvCapacityTokens: scheduler.kvBudgetTokens,
     });
-    const runner = new LlmRunner(sessions.embed, sessions.llm, modelDims(manifest));
-    const scheduler = new LlmScheduler(
-      runner,
+    const generation = new LlmScheduler(
+      llm,
       { eos: manifest.tokens.eos, seg: manifest.tokens.seg },
-      { ...DEFAULT_SCHEDULER, ...options.scheduler },
-    );
-    return new PixelLMEngine(
-      bundle,
-      tokenizer,
-      new VisionStage(sessions.vision, manifest),
       scheduler,
-      new DecoderStage(sessions.decoder, manifest),
-      Object.values(sessions),
-      options,
     );
+    return new PixelLMEngine(bundle, tokenizer, vision, generation, llm, decoder, options);
   }
 
   /** Prompt ids for a question (validated), as the engine would build them. */
@@ -180,7 +188,6 @@ export class PixelLMEngine {
     const [decoded] = await this.decoder.decode([
       {
         codebookHidden: generated.codebookHidden,
-        codebookCount: generated.codebookCount,
         decoderFeatures: visionOutcome.decoderFeatures,
         resized: image.resized,
         original: image.original,
@@ -219,7 +226,6 @@ export class PixelLMEngine {
         imageMask: visionOutcome.imageMask,
         decoderFeatures: visionOutcome.decoderFeatures,
         codebookHidden: generated.codebookHidden,
-        codebookCount: generated.codebookCount,
         lowResLogits: decoded.lowResLogits,
       },
     };
@@ -227,6 +233,6 @@ export class PixelLMEngine {
 
   async close(): Promise<void> {
     await this.generation.drain();
-    await Promise.all(this.sessions.map((s) => s.release()));
+    await Promise.all([this.vision.close(), this.llm.close(), this.decoder.close()]);
   }
 }

@@ -17,7 +17,9 @@ export async function openSessions<G extends GraphName>(
     for (const graph of graphs) {
       const deviceOutputs =
         graph === "llm"
-          ? bundle.manifest.graphs.llm.outputs.map((o) => o.name).filter((n) => n.startsWith("present."))
+          ? bundle.manifest.graphs.llm.outputs
+              .map((o) => o.name)
+              .filter((n) => n.startsWith("new_key_values."))
           : [];
       const entry = bundle.manifest.graphs[graph];
       const outputs = options.dumpOutputs

@@ -6,6 +6,9 @@
  */
 import * as ort from "onnxruntime-node";
 import type { GraphEntry } from "@pixellm/bundle";
+
+/** What ModelSession checks runs against: a graph's declared inputs and outputs. */
+export type GraphIo = Pick<GraphEntry, "inputs" | "outputs">;
 import type { ValueInfo } from "@pixellm/onnx";
 import { type DType, type HostTensor, makeTensor, shapeString } from "@pixellm/tensor";
 import { EngineError } from "@pixellm/errors";
@@ -20,7 +23,7 @@ export interface SessionOptions {
   readonly intraOpThreads?: number;
   /** Let idle operator threads busy-wait (faster hand-offs for a process that owns its cores). */
   readonly spinning?: boolean;
-  /** Outputs to keep on the device (e.g. present.* KV on a GPU provider); cpu ignores it. */
+  /** Outputs to keep on the device (e.g. new_key_values.* on a GPU provider); cpu ignores it. */
   readonly deviceOutputs?: readonly string[];
   readonly onFallback?: (event: { graph: string; requested: ExecutionProvider; reason: string }) => void;
 }
@@ -54,10 +57,11 @@ export class ModelSession {
     private readonly outputs: ReadonlyMap<string, ValueInfo>,
   ) {}
 
+  /** `model`: a bundle graph's file, or the bytes of a graph built at run time. */
   static async create(
     graph: string,
-    file: string,
-    entry: GraphEntry,
+    model: string | Uint8Array,
+    entry: GraphIo,
     options: SessionOptions,
   ): Promise<ModelSession> {
     const base: ort.InferenceSession.SessionOptions = {
@@ -68,18 +72,23 @@ export class ModelSession {
       // threads of the idle ones steal the cores of the busy one, so spinning is off unless asked.
       extra: { session: { intra_op: { allow_spinning: options.spinning ? "1" : "0" } } },
     };
+    const sessionOptions = (provider: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
+      ...base,
+      executionProviders: [provider],
+      ...(provider !== "cpu" && options.deviceOutputs?.length
+        ? {
+            preferredOutputLocation: Object.fromEntries(
+              options.deviceOutputs.map((name) => [name, "gpu-buffer" as const]),
+            ),
+          }
+        : {}),
+    });
+    // Two calls for onnxruntime's two overloads (a path, or the model's bytes).
     const make = (provider: ExecutionProvider) =>
-      ort.InferenceSession.create(file, {
-        ...base,
-        executionProviders: [provider],
-        ...(provider !== "cpu" && options.deviceOutputs?.length
-          ? {
-              preferredOutputLocation: Object.fromEntries(
-                options.deviceOutputs.map((name) => [name, "gpu-buffer" as const]),
-              ),
-            }
-          : {}),
-      });
+      typeof model === "string"
+        ? ort.InferenceSession.create(model, sessionOptions(provider))
+        : ort.InferenceSession.create(model, sessionOptions(provider));
+    const source = typeof model === "string" ? `from ${model}` : "built at run time";
     let provider = options.provider;
     let session: ort.InferenceSession;
     try {
@@ -88,7 +97,7 @@ export class ModelSession {
       if (provider === "cpu")
         throw new EngineError(
           "model_load",
-          `cannot load ${graph} graph from ${file}: ${(error as Error).message}`,
+          `cannot load ${graph} graph ${source}: ${(error as Error).message}`,
         );
       options.onFallback?.({
         graph,
@@ -104,7 +113,8 @@ export class ModelSession {
 
   /**
    * Runs the graph. Inputs must be exactly the declared ones. Outputs come back as host tensors,
-   * except those listed in `keepOnDevice`, which stay device tensors (host-backed on cpu).
+   * except those listed in `keepOnDevice` that the provider put on its device: they stay device
+   * tensors (onnxruntime-node cannot download them; see device-kv-store.ts).
    */
   async run(
     feeds: Readonly<Record<string, SessionValue>>,
@@ -126,7 +136,10 @@ export class ModelSession {
     for (const [name, info] of this.outputs) {
       const tensor = results[name];
       if (!tensor) throw new EngineError("internal", `${this.graph}: output ${name} missing from the run`);
-      const value = keepOnDevice.has(name) ? fromOrtDevice(tensor) : await fromOrtHost(tensor);
+      const value =
+        tensor.location === "cpu"
+          ? fromOrtHost(tensor)
+          : fromOrtDevice(this.graph, name, tensor, keepOnDevice);
       checkValue(this.graph, "output", info, value);
       out[name] = value;
     }
@@ -136,6 +149,11 @@ export class ModelSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Frees a device tensor's buffer now rather than when it is garbage-collected (host tensors: nothing). */
+export function disposeValue(value: SessionValue): void {
+  if ("kind" in value) (value.handle as ort.Tensor).dispose();
 }
 
 function checkValue(graph: string, role: string, info: ValueInfo, value: SessionValue): void {
@@ -157,17 +175,22 @@ function toOrt(value: SessionValue): ort.Tensor {
   return new ort.Tensor(type, value.data as never, value.shape);
 }
 
-async function fromOrtHost(tensor: ort.Tensor): Promise<HostTensor> {
-  const dtype = tensor.type as DType;
-  const data = tensor.location === "cpu" ? tensor.data : await tensor.getData(true);
-  return makeTensor(dtype, tensor.dims, data as never);
+function fromOrtHost(tensor: ort.Tensor): HostTensor {
+  return makeTensor(tensor.type as DType, tensor.dims, tensor.data as never);
 }
 
-function fromOrtDevice(tensor: ort.Tensor): DeviceTensor {
+/**
+ * A device output stays a device tensor: onnxruntime-node 1.30 aborts the whole process (an
+ * uncaught C++ exception) when a gpu-buffer tensor's data is read, so device tensors only ever
+ * go back into graphs, and an output that must reach the host is declared one (not kept).
+ */
+function fromOrtDevice(
+  graph: string,
+  name: string,
+  tensor: ort.Tensor,
+  keep: ReadonlySet<string>,
+): DeviceTensor {
+  if (!keep.has(name))
+    throw new EngineError("internal", `${graph}: output ${name} came back on the device, not the host`);
   return { kind: "device", dtype: tensor.type as DType, shape: tensor.dims, handle: tensor };
-}
-
-/** Host copy of a session value (downloads a GPU buffer; on cpu it is the same memory). */
-export async function toHost(value: SessionValue): Promise<HostTensor> {
-  return "kind" in value ? fromOrtHost(value.handle as ort.Tensor) : value;
 }

@@ -7,17 +7,16 @@
  */
 import type { BundleManifest } from "@pixellm/bundle";
 import { type CocoRle, encodeRle, postprocessMasks, rleCountsToString, rleToBbox } from "@pixellm/image";
-import { type HostTensor, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
+import { type HostTensor, float32Tensor, int64Tensor, makeTensor, numel } from "@pixellm/tensor";
 import { EngineError } from "@pixellm/errors";
 import type { ModelSession } from "../runtime/model-session";
 import { type Outcome, runBatch } from "./outcome";
 
 export interface DecodeInput {
-  /** float32[n·H]: codebook hidden states in order of appearance. */
-  readonly codebookHidden: Float32Array;
-  readonly codebookCount: number;
-  /** float32[2·D·32·32] from the vision stage. */
-  readonly decoderFeatures: Float32Array;
+  /** float32[n,H]: codebook hidden states in order of appearance (n may be 0). */
+  readonly codebookHidden: HostTensor<"float32">;
+  /** float32[2,D,32,32] from the vision stage. */
+  readonly decoderFeatures: HostTensor<"float32">;
   /** [h', w'] of the resized image in the 448² canvas. */
   readonly resized: readonly [number, number];
   /** [H, W] of the original image. */
@@ -38,8 +37,8 @@ export interface DecodeOutput {
   readonly targets: DecodedTarget[];
   /** True when codebook states were present but not a multiple of the codebook size. */
   readonly dropped: boolean;
-  /** float32[N·128·128]: low-resolution logits, for inspection and dumps. */
-  readonly lowResLogits: Float32Array;
+  /** float32[N,1,128,128]: low-resolution logits, for inspection and dumps. */
+  readonly lowResLogits: HostTensor<"float32">;
 }
 
 interface ValidItem {
@@ -51,7 +50,6 @@ export class DecoderStage {
   private readonly hidden: number;
   private readonly codebook: number;
   private readonly featureShape: readonly [number, number, number, number];
-  private readonly featureLength: number;
   private readonly lowRes: number;
 
   constructor(
@@ -62,7 +60,6 @@ export class DecoderStage {
     this.codebook = manifest.geometry.codebookSize;
     const grid = manifest.geometry.patchGrid;
     this.featureShape = [2, manifest.config.out_dim, grid, grid];
-    this.featureLength = 2 * manifest.config.out_dim * grid * grid;
     this.lowRes = manifest.geometry.lowResMaskSize;
   }
 
@@ -75,17 +72,19 @@ export class DecoderStage {
   }
 
   private validate(input: DecodeInput): ValidItem {
-    const n = input.codebookCount;
-    if (!Number.isInteger(n) || n < 0 || input.codebookHidden.length !== n * this.hidden) {
+    const hidden = input.codebookHidden;
+    const n = hidden.shape[0] ?? 0;
+    if (hidden.dtype !== "float32" || hidden.shape.length !== 2 || hidden.shape[1] !== this.hidden) {
       throw new EngineError(
         "invalid_argument",
-        `codebook hidden states must be float32[${n},${this.hidden}], got ${input.codebookHidden.length} values`,
+        `codebook hidden states must be float32[n,${this.hidden}], got ${hidden.dtype}[${hidden.shape.join(",")}]`,
       );
     }
-    if (input.decoderFeatures.length !== this.featureLength) {
+    const features = input.decoderFeatures;
+    if (features.dtype !== "float32" || features.shape.join(",") !== this.featureShape.join(",")) {
       throw new EngineError(
         "invalid_argument",
-        `decoder features must have ${this.featureLength} values, got ${input.decoderFeatures.length}`,
+        `decoder features must be float32[${this.featureShape.join(",")}], got ${features.dtype}[${features.shape.join(",")}]`,
       );
     }
     const [h, w] = input.resized;
@@ -106,14 +105,15 @@ export class DecoderStage {
     let logits: Float32Array = new Float32Array(0);
     if (total > 0) {
       // in: seg_hidden [ΣN,C,H], decoder_features [M,2,D,32,32], target_image [ΣN]
+      const featureLength = numel(this.featureShape);
       const hidden = new Float32Array(total * this.codebook * this.hidden);
-      const features = new Float32Array(withTargets.length * this.featureLength);
+      const features = new Float32Array(withTargets.length * featureLength);
       const targetImage: number[] = [];
       let offset = 0;
       withTargets.forEach((item, m) => {
-        hidden.set(item.input.codebookHidden, offset);
-        offset += item.input.codebookHidden.length;
-        features.set(item.input.decoderFeatures, m * this.featureLength);
+        hidden.set(item.input.codebookHidden.data, offset);
+        offset += item.input.codebookHidden.data.length;
+        features.set(item.input.decoderFeatures.data, m * featureLength);
         for (let k = 0; k < item.targets; k++) targetImage.push(m);
       });
       const out = await this.session.run({
@@ -131,6 +131,7 @@ export class DecoderStage {
         item.targets > 0
           ? postprocessMasks(makeTensor("float32", [item.targets, this.lowRes, this.lowRes], own), item.input)
           : [];
+      const lowResLogits = makeTensor("float32", [item.targets, 1, this.lowRes, this.lowRes], own);
       return {
         targets: masks.map((m) => {
           const [H, W] = item.input.original;
@@ -142,8 +143,8 @@ export class DecoderStage {
             score: m.score,
           };
         }),
-        dropped: item.targets === 0 && item.input.codebookCount > 0,
-        lowResLogits: own,
+        dropped: item.targets === 0 && item.input.codebookHidden.shape[0]! > 0,
+        lowResLogits,
       };
     });
   }

@@ -3,25 +3,25 @@
  * (vision.onnx, one batched run per call).
  */
 import type { BundleManifest } from "@pixellm/bundle";
-import { type HostTensor, float32Tensor, int64Tensor, numel } from "@pixellm/tensor";
+import { type HostTensor, float32Tensor, int64Tensor, makeTensor, numel } from "@pixellm/tensor";
 import { EngineError } from "@pixellm/errors";
 import type { ModelSession } from "../runtime/model-session";
 import { type Outcome, runBatch } from "./outcome";
 
 export interface VisionInput {
   /** float32[3,448,448]: normalised, zero-padded bottom/right. */
-  readonly pixelValues: Float32Array;
+  readonly pixelValues: HostTensor<"float32">;
   /** [h', w'] of the resized image inside the canvas. */
   readonly resized: readonly [number, number];
 }
 
 export interface VisionOutput {
-  /** float32[256·H] */
-  readonly imageEmbeds: Float32Array;
+  /** float32[256,H] */
+  readonly imageEmbeds: HostTensor<"float32">;
   /** uint8[256]: 1 where the token covers the image */
-  readonly imageMask: Uint8Array;
-  /** float32[2·D·32·32]: scale 0 (CLIP layer 23), scale 1 (layer 14) */
-  readonly decoderFeatures: Float32Array;
+  readonly imageMask: HostTensor<"uint8">;
+  /** float32[2,D,32,32]: scale 0 (CLIP layer 23), scale 1 (layer 14) */
+  readonly decoderFeatures: HostTensor<"float32">;
 }
 
 export class VisionStage {
@@ -43,11 +43,11 @@ export class VisionStage {
   }
 
   private validate(item: VisionInput): VisionInput {
-    const expected = 3 * this.size * this.size;
-    if (item.pixelValues.length !== expected) {
+    const { dtype, shape } = item.pixelValues;
+    if (dtype !== "float32" || shape.join(",") !== `3,${this.size},${this.size}`) {
       throw new EngineError(
         "invalid_argument",
-        `pixel values must be float32[3,${this.size},${this.size}] (${expected} values), got ${item.pixelValues.length}`,
+        `pixel values must be float32[3,${this.size},${this.size}], got ${dtype}[${shape.join(",")}]`,
       );
     }
     const [h, w] = item.resized;
@@ -67,7 +67,7 @@ export class VisionStage {
     const n = batch.length;
     const perImage = 3 * this.size * this.size;
     const pixels = new Float32Array(n * perImage);
-    batch.forEach((item, i) => pixels.set(item.pixelValues, i * perImage));
+    batch.forEach((item, i) => pixels.set(item.pixelValues.data, i * perImage));
     const out = await this.session.run({
       pixel_values: float32Tensor([n, 3, this.size, this.size], pixels),
       resized_hw: int64Tensor(
@@ -75,20 +75,20 @@ export class VisionStage {
         batch.flatMap((item) => [...item.resized]),
       ),
     });
-    const embeds = out.image_embeds as HostTensor<"float32">;
-    const mask = out.image_mask as HostTensor<"int64">;
-    const features = out.decoder_features as HostTensor<"float32">;
-    const slice = <T extends Float32Array | BigInt64Array>(
-      t: { data: T; shape: readonly number[] },
-      i: number,
-    ): T => {
-      const per = numel(t.shape) / n;
-      return t.data.slice(i * per, (i + 1) * per) as T;
-    };
+    const embeds = out.image_embeds as HostTensor<"float32">; // [n,256,H]
+    const mask = out.image_mask as HostTensor<"int64">; // [n,256]
+    const features = out.decoder_features as HostTensor<"float32">; // [n,2,D,32,32]
     return batch.map((_, i) => ({
-      imageEmbeds: slice(embeds, i),
-      imageMask: Uint8Array.from(slice(mask, i), Number),
-      decoderFeatures: slice(features, i),
+      imageEmbeds: itemOf(embeds, i),
+      imageMask: makeTensor("uint8", mask.shape.slice(1), Uint8Array.from(itemOf(mask, i).data, Number)),
+      decoderFeatures: itemOf(features, i),
     }));
   }
+}
+
+/** Item `i` of a batched tensor, with the item's shape (the batch axis dropped). */
+function itemOf<D extends "float32" | "int64">(tensor: HostTensor<D>, i: number): HostTensor<D> {
+  const shape = tensor.shape.slice(1);
+  const per = numel(shape);
+  return makeTensor(tensor.dtype, shape, tensor.data.slice(i * per, (i + 1) * per) as HostTensor<D>["data"]);
 }

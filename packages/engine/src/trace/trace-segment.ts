@@ -14,8 +14,9 @@
 import { type BundleManifest, DUMP_OUTPUTS, type GraphEntry, loadBundle } from "@pixellm/bundle";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor } from "@pixellm/tensor";
 import { prepareImage } from "@pixellm/pipeline";
-import { KvBatch } from "../generation/kv-batch";
-import { LlmRunner, modelDims } from "../generation/llm-runner";
+import { HostKvStore } from "../generation/kv/host-kv-store";
+import { LlmRunner } from "../generation/llm-runner";
+import { modelDims } from "../generation/sequence-model";
 import { openSessions } from "../runtime/bundle-sessions";
 import type { ModelSession } from "../runtime/model-session";
 
@@ -25,9 +26,8 @@ export interface TraceInput {
   /** The engine's prompt ids (with the -200 placeholder) and answer ids. */
   readonly promptIds: readonly number[];
   readonly outputIds: readonly number[];
-  /** The engine's codebook hidden states, float32[n·H], and n. */
-  readonly codebookHidden: Float32Array;
-  readonly codebookCount: number;
+  /** The engine's codebook hidden states, float32[n,H]. */
+  readonly codebookHidden: HostTensor<"float32">;
 }
 
 export interface Trace {
@@ -40,6 +40,7 @@ export interface Trace {
 export async function traceSegment(bundleDir: string, input: TraceInput): Promise<Trace> {
   const bundle = await loadBundle(bundleDir, "size");
   const { manifest } = bundle;
+  const { geometry } = manifest;
   const sessions = await openSessions(bundle, ["vision", "embed", "llm", "decoder"], {
     provider: "cpu",
     dumpOutputs: true,
@@ -59,7 +60,7 @@ export async function traceSegment(bundleDir: string, input: TraceInput): Promis
     const size = manifest.preprocessing.imageSize;
     // in: pixel_values [1,3,S,S], resized_hw [1,2]
     const vision = await sessions.vision.run({
-      pixel_values: float32Tensor([1, 3, size, size], prepared.pixelValues),
+      pixel_values: float32Tensor([1, 3, size, size], prepared.pixelValues.data),
       resized_hw: int64Tensor([1, 2], [...prepared.resized]),
     });
     collect(manifest.graphs.vision, vision, [DUMP_OUTPUTS.imageFeatures, DUMP_OUTPUTS.preImageFeatures]);
@@ -67,19 +68,28 @@ export async function traceSegment(bundleDir: string, input: TraceInput): Promis
     Object.assign(
       tensors,
       await replayLanguageModel(sessions.embed, sessions.llm, manifest, input, {
-        imageEmbeds: (vision.image_embeds as HostTensor<"float32">).data,
-        imageMask: Array.from((vision.image_mask as HostTensor<"int64">).data, Number),
+        imageEmbeds: makeTensor(
+          "float32",
+          [geometry.llmImageTokens, manifest.config.hidden_size],
+          (vision.image_embeds as HostTensor<"float32">).data,
+        ),
+        imageMask: makeTensor(
+          "uint8",
+          [geometry.llmImageTokens],
+          Uint8Array.from((vision.image_mask as HostTensor<"int64">).data, Number),
+        ),
       }),
     );
 
-    const perTarget = manifest.geometry.codebookSize;
-    const targets = input.codebookCount % perTarget === 0 ? input.codebookCount / perTarget : 0;
+    const perTarget = geometry.codebookSize;
+    const count = input.codebookHidden.shape[0]!;
+    const targets = count % perTarget === 0 ? count / perTarget : 0;
     if (targets > 0) {
       const H = manifest.config.hidden_size;
       const features = vision.decoder_features as HostTensor<"float32">;
       // in: seg_hidden [N,C,H], decoder_features [1,2,D,32,32], target_image [N]
       const decoder = await sessions.decoder.run({
-        seg_hidden: float32Tensor([targets, perTarget, H], input.codebookHidden),
+        seg_hidden: float32Tensor([targets, perTarget, H], input.codebookHidden.data),
         decoder_features: features,
         target_image: int64Tensor([targets], new Array<number>(targets).fill(0)),
       });
@@ -104,20 +114,20 @@ async function replayLanguageModel(
   llm: ModelSession,
   manifest: BundleManifest,
   input: TraceInput,
-  image: { imageEmbeds: Float32Array; imageMask: number[] },
+  image: { imageEmbeds: HostTensor<"float32">; imageMask: HostTensor<"uint8"> },
 ): Promise<Record<string, HostTensor>> {
   const dims = modelDims(manifest);
-  const runner = new LlmRunner(embed, llm, dims);
-  const kv = new KvBatch(dims.kv);
-  const prompt = await runner.spliceImage(input.promptIds, image.imageEmbeds, image.imageMask);
-  const first = await runner.prefill([prompt], kv.emptyTensors(1));
-  await kv.join([{ id: 0, keyMask: [...prompt.keyMask] }], first.present, [0]);
+  const capacity = dims.maxPositions;
+  const runner = new LlmRunner(embed, llm, dims, new HostKvStore(dims.kv, capacity), capacity);
+  const promptRow = { id: 0, ids: input.promptIds, ...image };
+  const prompt = await runner.embedded(promptRow);
+  const first = await runner.prefill([promptRow]);
+  await runner.join([0]);
   const logits = [first.logits];
   const hidden = [first.hidden];
   const fed = input.outputIds.slice(0, -1);
   for (const token of fed) {
-    const step = await runner.step(kv, [token]);
-    kv.advance(step.present);
+    const step = await runner.step(new Map([[0, token]]));
     logits.push(step.logits);
     hidden.push(step.hidden);
   }
@@ -131,7 +141,14 @@ async function replayLanguageModel(
     }
     return out;
   };
-  const answerEmbeds = fed.length > 0 ? await runner.embedIds(fed) : new Float32Array(0);
+  // out: inputs_embeds float32[1,n,H]
+  const answerEmbeds =
+    fed.length > 0
+      ? (
+          (await embed.run({ input_ids: int64Tensor([1, fed.length], fed) }))
+            .inputs_embeds as HostTensor<"float32">
+        ).data
+      : new Float32Array(0);
   const mask = [...prompt.keyMask, ...new Array<number>(fed.length).fill(1)];
   return {
     inputs_embeds: float32Tensor([1, length, dims.hidden], concat([prompt.embeds, answerEmbeds])),

@@ -1,28 +1,23 @@
 /**
- * A deterministic SequenceModel for scheduler tests: no graphs, real host tensors of the
- * runner's shapes, values that say where they came from.
+ * A deterministic SequenceModel for scheduler tests: no graphs, a batch of rows it keeps itself
+ * (as the real runner keeps its KV cache), values that say where they came from.
  *
  * - Every sequence has a tag: the first id of its prompt (tests give each sequence its own).
- * - KV (`present`, [n, kv_heads, S, head_dim]): each cached position holds
- *   [tag, position, 2·layer + (0 key | 1 value), head, key-mask bit]; padding holds -1s, as a
- *   real graph leaves garbage there. Each step checks the batch it is given (every row
- *   right-aligned, contiguous positions 0…len-1, attention mask = the cached mask bits, padding
- *   masked) and records what is wrong in `violations`; it reads each row's tag back from the KV,
- *   so a row whose cache was moved or mixed up decodes differently.
- * - Logits: one-hot at `next(tag, token, position)` for the token fed at a position.
- * - Hidden states: [tag, position, token id (-200 on image tokens), 1] per position; -1s on
- *   padding, so a gathered state says exactly which position it was taken from.
+ * - Logits: one-hot at `next(tag, token, position)` for the token fed at a position; a row's
+ *   position is its own length, so a sequence mixed up with another, or stepped without its
+ *   row, decodes differently.
+ * - Hidden states: [tag, position, token id (-200 on image tokens), 1] per position, rows from
+ *   position 0; -1s on padding, so a gathered state says exactly which position it came from.
+ * - Each call checks the protocol (joins name rows of the last prefill, a step gets one token
+ *   for each row and no other, no row joins twice) and records what is wrong in `violations`.
  */
-import { type HostTensor, makeTensor, numel } from "@pixellm/tensor";
 import {
-  type KvBatch,
-  type LayerTensors,
   type ModelDims,
-  type PrefillRow,
+  type PrefillInput,
   type RunOutput,
   type SequenceModel,
+  type StepOutput,
   imageSplice,
-  toHost,
 } from "../../src";
 
 export const IMAGE_TOKEN = -200;
@@ -30,10 +25,6 @@ export const EOS = 2;
 /** Six codebook ids, as [SEG0]…[SEG5]. */
 export const SEG = [40, 41, 42, 43, 44, 45] as const;
 
-/** KV channels (head_dim = 5): [tag, position, slot, head, attend]. */
-const TAG = 0;
-const ATTEND = 4;
-const KV_CHANNELS = 5;
 /** Hidden channels (hidden = 4). */
 export const HIDDEN_TAG = 0;
 export const HIDDEN_POSITION = 1;
@@ -48,7 +39,7 @@ export interface FakeCall {
   readonly tags: readonly number[];
   /** prefill: each row's embedded length; step: each row's position id fed. */
   readonly positions: readonly number[];
-  /** prefill: padded length S; step: past length P. */
+  /** prefill: padded length S; step: the longest row's cached length. */
   readonly width: number;
 }
 
@@ -58,8 +49,6 @@ export interface FakeModelOptions {
   readonly vocab?: number;
   readonly imageTokens?: number;
   readonly maxPositions?: number;
-  readonly layers?: number;
-  readonly kvHeads?: number;
   /** The token chosen after `token` is fed at `position` by the sequence tagged `tag`. */
   readonly next?: NextToken;
   /** Runs before each prefill and step (after it is logged): may throw, wait, move the clock, abort. */
@@ -69,12 +58,21 @@ export interface FakeModelOptions {
 /** Never eos or a SEG id: 3…32. */
 export const defaultNext: NextToken = (tag, token, position) => 3 + ((tag * 7 + token * 3 + position) % 30);
 
+interface Row {
+  readonly id: number;
+  readonly tag: number;
+  /** Cached positions. */
+  length: number;
+}
+
 export class FakeModel implements SequenceModel {
   readonly dims: ModelDims;
   readonly calls: FakeCall[] = [];
   readonly violations: string[] = [];
   private readonly next: NextToken;
   private readonly beforeCall: FakeModelOptions["beforeCall"];
+  private rows: Row[] = [];
+  private prefilled: Row[] = [];
 
   constructor(options: FakeModelOptions = {}) {
     this.dims = {
@@ -83,12 +81,7 @@ export class FakeModel implements SequenceModel {
       imageTokens: options.imageTokens ?? 256,
       maxPositions: options.maxPositions ?? 2048,
       imageTokenIndex: IMAGE_TOKEN,
-      kv: {
-        layers: options.layers ?? 2,
-        kvHeads: options.kvHeads ?? 2,
-        headDim: KV_CHANNELS,
-        dtype: "float32",
-      },
+      kv: { layers: 2, kvHeads: 2, headDim: 5, dtype: "float32" },
     };
     this.next = options.next ?? defaultNext;
     this.beforeCall = options.beforeCall;
@@ -103,86 +96,78 @@ export class FakeModel implements SequenceModel {
     return this.calls.filter((c) => c.kind === "prefill");
   }
 
-  /** Text ids in channel 0 of their embedding, -200 on image tokens (like LlmRunner's contract). */
-  spliceImage(
-    ids: readonly number[],
-    imageEmbeds: Float32Array,
-    imageMask: ArrayLike<number>,
-  ): Promise<PrefillRow> {
-    // A bad prompt or image rejects (the executor's throw), as LlmRunner's does.
-    return new Promise((resolve) => {
-      const { at, keyMask } = imageSplice(ids, imageEmbeds, imageMask, this.dims);
-      const tokens = [
-        ...ids.slice(0, at),
-        ...Array<number>(this.dims.imageTokens).fill(IMAGE_TOKEN),
-        ...ids.slice(at + 1),
-      ];
-      const embeds = new Float32Array(tokens.length * HIDDEN);
-      tokens.forEach((id, t) => (embeds[t * HIDDEN] = id));
-      resolve({ embeds, keyMask });
-    });
+  /** Rows × the longest row (what a right-padded cache would hold). */
+  kvTokens(): number {
+    return this.rows.length * Math.max(0, ...this.rows.map((r) => r.length));
   }
 
-  async prefill(rows: readonly PrefillRow[], emptyPast: LayerTensors): Promise<RunOutput> {
+  /** Text ids in channel 0 of their embedding, -200 on image tokens (the runner's splice). */
+  async prefill(inputs: readonly PrefillInput[]): Promise<RunOutput> {
     const { vocab } = this.dims;
-    const S = Math.max(...rows.map((r) => r.keyMask.length));
-    for (const past of emptyPast) {
-      if (past.shape[0] !== rows.length || past.shape[2] !== 0)
-        this.violations.push(`prefill past has shape [${past.shape.join(",")}]`);
-    }
-    const tags = rows.map((r) => r.embeds[0]!);
+    const spliced = inputs.map((input) => {
+      const { at } = imageSplice(input.ids, input.imageEmbeds, input.imageMask, this.dims);
+      return [
+        ...input.ids.slice(0, at),
+        ...Array<number>(this.dims.imageTokens).fill(IMAGE_TOKEN),
+        ...input.ids.slice(at + 1),
+      ];
+    });
+    const S = Math.max(...spliced.map((tokens) => tokens.length));
+    const tags = inputs.map((input) => input.ids[0]!);
     await this.log(
       "prefill",
       tags,
-      rows.map((r) => r.keyMask.length),
+      spliced.map((tokens) => tokens.length),
       S,
     );
-    const present = this.kvTensors(rows.length, S);
-    const logits = new Float32Array(rows.length * vocab);
-    const hidden = new Float32Array(rows.length * S * HIDDEN).fill(-1);
-    rows.forEach((row, r) => {
-      const len = row.keyMask.length;
-      const pad = S - len;
-      for (let t = 0; t < len; t++) {
-        const token = row.embeds[t * HIDDEN]!;
-        hidden.set([tags[r]!, t, token, 1], (r * S + pad + t) * HIDDEN);
-        this.writeKv(present, r, S, pad + t, [tags[r]!, t, row.keyMask[t]!]);
-      }
-      const last = row.embeds[(len - 1) * HIDDEN]!;
-      logits[r * vocab + this.next(tags[r]!, last, len - 1)] = 1;
+    const logits = new Float32Array(inputs.length * vocab);
+    const hidden = new Float32Array(inputs.length * S * HIDDEN).fill(-1);
+    spliced.forEach((tokens, r) => {
+      tokens.forEach((token, t) => hidden.set([tags[r]!, t, token, 1], (r * S + t) * HIDDEN));
+      logits[r * vocab + this.next(tags[r]!, tokens[tokens.length - 1]!, tokens.length - 1)] = 1;
     });
-    return { present, logits, hidden, positions: S };
+    this.prefilled = inputs.map((input, r) => ({ id: input.id, tag: tags[r]!, length: spliced[r]!.length }));
+    return { logits, hidden, positions: S };
   }
 
-  async step(batch: KvBatch, lastTokens: readonly number[]): Promise<RunOutput> {
-    const { vocab } = this.dims;
-    const past = await Promise.all(batch.pastTensors().map(toHost));
-    const mask = batch.stepAttentionMask();
-    const positions = batch.nextPositions();
-    const B = lastTokens.length;
-    const P = batch.pastLength;
-    if (batch.size !== B || positions.length !== B)
-      this.violations.push(`step: ${B} tokens for ${batch.size} rows`);
-    const tags = positions.map((_, r) => this.check(past, mask, r, P, positions[r]!));
-    await this.log("step", tags, positions, P);
-    const present = this.kvTensors(B, P + 1);
-    const logits = new Float32Array(B * vocab);
-    const hidden = new Float32Array(B * HIDDEN);
-    for (let r = 0; r < B; r++) {
-      for (let i = 0; i < present.length; i++) {
-        const src = past[i]!.data as Float32Array;
-        const dst = present[i]!.data;
-        for (let h = 0; h < this.dims.kv.kvHeads; h++) {
-          const from = (r * this.dims.kv.kvHeads + h) * P * KV_CHANNELS;
-          const to = (r * this.dims.kv.kvHeads + h) * (P + 1) * KV_CHANNELS;
-          dst.set(src.subarray(from, from + P * KV_CHANNELS), to);
-        }
-      }
-      this.writeKv(present, r, P + 1, P, [tags[r]!, positions[r]!, 1]);
-      hidden.set([tags[r]!, positions[r]!, lastTokens[r]!, 1], r * HIDDEN);
-      logits[r * vocab + this.next(tags[r]!, lastTokens[r]!, positions[r]!)] = 1;
+  join(ids: readonly number[]): Promise<void> {
+    for (const id of ids) {
+      const row = this.prefilled.find((r) => r.id === id);
+      if (!row) this.violations.push(`join: ${id} was not in the last prefill`);
+      else if (this.rows.some((r) => r.id === id)) this.violations.push(`join: ${id} already has a row`);
+      else this.rows.push({ ...row });
     }
-    return { present, logits, hidden, positions: 1 };
+    return Promise.resolve();
+  }
+
+  async step(lastTokens: ReadonlyMap<number, number>): Promise<StepOutput> {
+    const { vocab } = this.dims;
+    const where = `step ${this.calls.length}`;
+    if (lastTokens.size !== this.rows.length || this.rows.some((r) => !lastTokens.has(r.id)))
+      this.violations.push(
+        `${where}: tokens for [${[...lastTokens.keys()].join(",")}], rows [${this.rows.map((r) => r.id).join(",")}]`,
+      );
+    const rows = [...this.rows];
+    await this.log(
+      "step",
+      rows.map((r) => r.tag),
+      rows.map((r) => r.length),
+      Math.max(...rows.map((r) => r.length)),
+    );
+    const logits = new Float32Array(rows.length * vocab);
+    const hidden = new Float32Array(rows.length * HIDDEN);
+    rows.forEach((row, r) => {
+      const token = lastTokens.get(row.id) ?? -1;
+      hidden.set([row.tag, row.length, token, 1], r * HIDDEN);
+      logits[r * vocab + this.next(row.tag, token, row.length)] = 1;
+      row.length++;
+    });
+    return { logits, hidden, positions: 1, rowIds: rows.map((r) => r.id) };
+  }
+
+  remove(ids: ReadonlySet<number>): Promise<void> {
+    this.rows = this.rows.filter((r) => !ids.has(r.id));
+    return Promise.resolve();
   }
 
   private async log(
@@ -195,76 +180,4 @@ export class FakeModel implements SequenceModel {
     this.calls.push(call);
     await this.beforeCall?.(call);
   }
-
-  /** Checks row r of a step's past and mask; returns the row's tag as its cache says. */
-  private check(past: HostTensor[], mask: HostTensor, r: number, P: number, len: number): number {
-    const { kvHeads, layers } = this.dims.kv;
-    const m = mask.data as BigInt64Array;
-    const width = P + 1;
-    const where = `step ${this.calls.length} row ${r}`;
-    if (mask.shape[1] !== width) this.violations.push(`${where}: mask width ${mask.shape[1]} for past ${P}`);
-    if (len > P) this.violations.push(`${where}: length ${len} > past ${P}`);
-    const pad = P - len;
-    const tag = (past[0]!.data as Float32Array)[((r * kvHeads + 0) * P + P - 1) * KV_CHANNELS + TAG]!;
-    for (let p = 0; p < pad; p++)
-      if (m[r * width + p] !== 0n) this.violations.push(`${where}: padding ${p} attended`);
-    if (m[r * width + P] !== 1n) this.violations.push(`${where}: new position not attended`);
-    for (let i = 0; i < 2 * layers; i++) {
-      const data = past[i]!.data as Float32Array;
-      for (let h = 0; h < kvHeads; h++) {
-        for (let t = 0; t < len; t++) {
-          const at = ((r * kvHeads + h) * P + pad + t) * KV_CHANNELS;
-          const got = Array.from(data.subarray(at, at + KV_CHANNELS));
-          const want = [tag, t, i, h];
-          if (want.some((v, c) => got[c] !== v)) {
-            this.violations.push(`${where} kv ${i} head ${h} position ${t}: [${got.join(",")}]`);
-            return tag;
-          }
-          if (BigInt(got[ATTEND]!) !== m[r * width + pad + t])
-            this.violations.push(
-              `${where}: mask at ${t} is ${m[r * width + pad + t]}, cached bit ${got[ATTEND]}`,
-            );
-        }
-      }
-    }
-    return tag;
-  }
-
-  private kvTensors(batch: number, length: number): HostTensor<"float32">[] {
-    const shape = [batch, this.dims.kv.kvHeads, length, KV_CHANNELS];
-    return Array.from({ length: 2 * this.dims.kv.layers }, () =>
-      makeTensor("float32", shape, new Float32Array(numel(shape)).fill(-1)),
-    );
-  }
-
-  /** Writes [tag, position, slot, head, attend] at (row, every head, at) of every layer's k and v. */
-  private writeKv(
-    tensors: HostTensor<"float32">[],
-    row: number,
-    length: number,
-    at: number,
-    [tag, position, attend]: [number, number, number],
-  ): void {
-    const { kvHeads } = this.dims.kv;
-    tensors.forEach((tensor, slot) => {
-      for (let h = 0; h < kvHeads; h++) {
-        const start = ((row * kvHeads + h) * length + at) * KV_CHANNELS;
-        tensor.data.set([tag, position, slot, h, attend], start);
-      }
-    });
-  }
-}
-
-/** Channel values of KV entry (row, slot, head, position) of a batch's past tensors. */
-export function kvEntry(
-  tensors: LayerTensors,
-  slot: number,
-  row: number,
-  head: number,
-  position: number,
-): number[] {
-  const t = tensors[slot] as HostTensor<"float32">;
-  const [, heads, P] = t.shape as [number, number, number, number];
-  const at = ((row * heads + head) * P + position) * KV_CHANNELS;
-  return Array.from(t.data.subarray(at, at + KV_CHANNELS));
 }

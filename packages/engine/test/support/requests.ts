@@ -1,10 +1,15 @@
 /** Factory-made generation requests for the fake model, and the greedy output they must get. */
+import { makeTensor } from "@pixellm/tensor";
 import type { GenerationRequest } from "../../src";
 import { IMAGE_TOKEN, type NextToken, defaultNext } from "./fake-model";
 
 export const IMAGE_TOKENS = 256;
 /** Image tokens 240…255 are padding (mask 0), as for a non-square image. */
-export const IMAGE_MASK = Uint8Array.from({ length: IMAGE_TOKENS }, (_, i) => (i < 240 ? 1 : 0));
+export const IMAGE_MASK = makeTensor(
+  "uint8",
+  [IMAGE_TOKENS],
+  Uint8Array.from({ length: IMAGE_TOKENS }, (_, i) => (i < 240 ? 1 : 0)),
+);
 
 /** `length` ids: the tag, the image placeholder, then filler text ids (10…29, never eos or SEG). */
 export function promptIds(tag: number, length = 6): number[] {
@@ -23,7 +28,7 @@ export function request(
   const { promptLength, ...rest } = options;
   return {
     promptIds: promptIds(tag, promptLength),
-    imageEmbeds: new Float32Array(IMAGE_TOKENS * 4),
+    imageEmbeds: makeTensor("float32", [IMAGE_TOKENS, 4], new Float32Array(IMAGE_TOKENS * 4)),
     imageMask: IMAGE_MASK,
     maxNewTokens: 8,
     ...rest,

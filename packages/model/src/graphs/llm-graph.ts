@@ -1,16 +1,28 @@
 /**
- * llm.onnx: the LLaMA decoder (transformers 4.31) with past/present KV tensors and an arbitrary
- * key mask, so padded image tokens stay masked at every step (spec 1.3 and 7: LLaVA's cached
- * path resets the mask to ones; the reference never takes it, and neither do we).
+ * llm.onnx: the LLaMA decoder (transformers 4.31) over a static KV cache: the graph reads the
+ * cached keys and values of every row and returns only the keys and values of the positions it
+ * was given, which the engine writes into its cache in place (packages/engine/src/generation/kv).
+ * No step copies the cache (there is no Concat of past and new), and an arbitrary key mask keeps
+ * padded image tokens and unused cache positions masked at every step (spec 1.3 and 7: LLaVA's
+ * cached path resets the mask to ones; the reference never takes it, and neither do we).
  *
  * in:  inputs_embeds  float32[B,S,H]       token embeddings with the image tokens spliced in
- *      attention_mask int64[B,T]           T = P + S; 1 = attend, 0 = masked key (padding, padded image tokens)
- *      position_ids   int64[B,S]           plain positions (arange from P for the reference)
- *      past_key_values.{i}.key / .value    float[B,kv_heads,P,head_dim] (graph float type)
- * out: logits         float32[B,V]         next-token logits of the LAST position only
+ *      attention_mask int64[B,C+S]         the C cached positions, then the S new ones; 1 = attend,
+ *                                          0 = masked key (unused cache, padding, padded image tokens)
+ *      position_ids   int64[B,S]           plain positions (each row's own length, padding aside)
+ *      logits_index   int64[B]             the position of each row (in S) whose logits are wanted
+ *      past_key_values.{i}.key / .value    float[B,kv_heads,C,head_dim] (graph float type); C may be 0
+ * out: logits         float32[B,V]         next-token logits at logits_index
  *      last_hidden    float32[B,S,H]       final-norm hidden states of every position (SEG gathering)
- *      present.{i}.key / .value            float[B,kv_heads,T,head_dim]
+ *      new_key_values.{i}.key / .value     float[B,kv_heads,S,head_dim]: the S new positions only
+ *
+ * Attention splits the softmax's keys into the cached and the new part instead of concatenating
+ * the two (which would copy the whole cache at every step): scores of both parts are joined (a
+ * [B,heads,S,C+S] tensor, small at decode), and the output is the sum of both parts' products.
+ * Query heads are grouped per KV head rather than the KV repeated per query head, for the same
+ * reason.
  */
+import { newKeyName, newValueName, pastKeyName, pastValueName } from "@pixellm/bundle";
 import { pixellmNames } from "@pixellm/checkpoint";
 import { GraphBuilder, type GraphDefinition, floatSource } from "@pixellm/onnx";
 import { FLOAT32_MIN } from "../constants/fp32";
@@ -18,7 +30,6 @@ import { rotaryTables } from "../constants/rotary";
 import { checkpointWeights } from "../export/checkpoint-weight";
 import type { ExportContext } from "../export/export-context";
 import {
-  attentionCore,
   dim,
   float32Scalar,
   fromFloat32,
@@ -31,11 +42,6 @@ import {
   toFloat32,
 } from "./layers";
 
-export const pastKeyName = (layer: number) => `past_key_values.${layer}.key`;
-export const pastValueName = (layer: number) => `past_key_values.${layer}.value`;
-export const presentKeyName = (layer: number) => `present.${layer}.key`;
-export const presentValueName = (layer: number) => `present.${layer}.value`;
-
 export function buildLlmGraph(ctx: ExportContext): GraphDefinition {
   const { config } = ctx;
   const H = config.hidden_size;
@@ -45,6 +51,7 @@ export function buildLlmGraph(ctx: ExportContext): GraphDefinition {
   const embeds = g.input("inputs_embeds", "float32", ["batch", "sequence", H]);
   const mask = g.input("attention_mask", "int64", ["batch", "total_sequence"]);
   const positions = g.input("position_ids", "int64", ["batch", "sequence"]);
+  const logitsIndex = g.input("logits_index", "int64", ["batch"]);
   const w = checkpointWeights(
     g,
     ctx.llm,
@@ -58,6 +65,13 @@ export function buildLlmGraph(ctx: ExportContext): GraphDefinition {
   const qShape = shapeOf(g, [batch, sequence, g.int64s([config.num_attention_heads, headDim])]);
   const kvShape = shapeOf(g, [batch, sequence, g.int64s([kvHeads, headDim])]);
   const flat = g.int64s([-1, H]);
+  const grouping: QueryGrouping = {
+    batch,
+    sequence,
+    kvHeads,
+    groups: config.num_attention_heads / kvHeads,
+    headDim,
+  };
 
   let x = g.op("Reshape", [fromFloat32(g, embeds), flat]); // [B*S, H]
   for (let i = 0; i < config.num_hidden_layers; i++) {
@@ -76,16 +90,9 @@ export function buildLlmGraph(ctx: ExportContext): GraphDefinition {
         headDim,
       );
       const v = splitHeads(g, linear(g, h, w(n.v, [kvHeads * headDim, H])), kvShape);
-      const keys = g.op("Concat", [past.key, k], { axis: 2 });
-      const values = g.op("Concat", [past.value, v], { axis: 2 });
-      g.output(keys, presentKeyName(i), g.floatType, ["batch", kvHeads, "total_sequence", headDim]);
-      g.output(values, presentValueName(i), g.floatType, ["batch", kvHeads, "total_sequence", headDim]);
-      const groups = config.num_attention_heads / kvHeads;
-      const attended = attentionCore(g, q, repeatKv(g, keys, groups), repeatKv(g, values, groups), {
-        divisor: Math.sqrt(headDim),
-        bias,
-        softmaxInFloat32: true,
-      });
+      g.output(k, newKeyName(i), g.floatType, ["batch", kvHeads, "sequence", headDim]);
+      g.output(v, newValueName(i), g.floatType, ["batch", kvHeads, "sequence", headDim]);
+      const attended = cachedAttention(g, q, past, { key: k, value: v }, bias, grouping);
       const afterAttention = g.op("Add", [x, linear(g, mergeHeads(g, attended, flat), w(n.o, [H, H]))]);
       const h2 = rmsNorm(g, afterAttention, w(n.postAttentionNorm, [H]), config.rms_norm_eps);
       const F = config.intermediate_size;
@@ -96,11 +103,76 @@ export function buildLlmGraph(ctx: ExportContext): GraphDefinition {
   const normed = rmsNorm(g, x, w(pixellmNames.finalNorm, [H]), config.rms_norm_eps);
   const hidden = g.op("Reshape", [normed, g.op("Shape", [embeds])]); // [B,S,H]
   g.output(toFloat32(g, hidden), "last_hidden", "float32", ["batch", "sequence", H]);
-  const lastIndex = g.op("Squeeze", [g.op("Sub", [sequence, g.int64s([1])]), g.int64s([0])]);
-  const last = g.op("Gather", [hidden, lastIndex], { axis: 1 }); // [B,H]
+  // GatherElements with index [B,1,H] (logits_index repeated along H) picks one position per row.
+  const index = g.op("Expand", [
+    g.op("Unsqueeze", [logitsIndex, g.int64s([1, 2])]),
+    shapeOf(g, [batch, g.int64s([1, H])]),
+  ]);
+  const last = g.op("Reshape", [g.op("GatherElements", [hidden, index], { axis: 1 }), flat]); // [B,H]
   const logits = linear(g, last, w(pixellmNames.lmHead, [config.vocab_size, H]));
   g.output(toFloat32(g, logits), "logits", "float32", ["batch", config.vocab_size]);
   return g.build();
+}
+
+interface KeyValue {
+  /** [B,kv_heads,T,head_dim] */
+  readonly key: string;
+  readonly value: string;
+}
+
+interface QueryGrouping {
+  /** 1-element int64 dimensions */
+  readonly batch: string;
+  readonly sequence: string;
+  readonly kvHeads: number;
+  /** query heads per KV head */
+  readonly groups: number;
+  readonly headDim: number;
+}
+
+/**
+ * softmax(q·kᵀ/√d + bias)·v over the cached keys and the new ones without joining the two:
+ * q [B,heads,S,d] is regrouped to [B,kv_heads,groups·S,d] so each KV head is read once, the
+ * scores of the cached part [.., C] and the new part [.., S] are concatenated (the only
+ * concatenation, of scores), the softmax runs in float32 as LLaMA's does, and the output is
+ * p_cached·v_cached + p_new·v_new. Returns [B,heads,S,d].
+ */
+function cachedAttention(
+  g: GraphBuilder,
+  q: string,
+  cached: KeyValue,
+  fresh: KeyValue,
+  bias: string,
+  { batch, sequence, kvHeads, groups, headDim }: QueryGrouping,
+): string {
+  const kvh = g.int64s([kvHeads]);
+  const grouped = g.op("Reshape", [q, shapeOf(g, [batch, kvh, g.int64s([-1, headDim])])]); // [B,kv,G·S,d]
+  const scores = (keys: string) =>
+    g.op("Div", [
+      g.op("MatMul", [grouped, g.op("Transpose", [keys], { perm: [0, 1, 3, 2] })]),
+      g.scalar(Math.sqrt(headDim)),
+    ]);
+  const cachedScores = scores(cached.key); // [B,kv,G·S,C]
+  const joined = toFloat32(g, g.op("Concat", [cachedScores, scores(fresh.key)], { axis: -1 })); // [B,kv,G·S,C+S]
+  // The bias [B,1,S,C+S] applies to every group: scores are viewed as [B,kv,G,S,C+S] for the add.
+  const perGroup = shapeOf(g, [batch, kvh, g.int64s([groups]), sequence, g.int64s([-1])]);
+  const biased = g.op("Add", [g.op("Reshape", [joined, perGroup]), g.op("Unsqueeze", [bias, g.int64s([2])])]);
+  const probabilities = fromFloat32(
+    g,
+    g.op("Reshape", [g.op("Softmax", [biased], { axis: -1 }), g.op("Shape", [joined])]),
+  );
+  const [cachedPart, freshPart] = g.opMulti(
+    "Split",
+    [probabilities, shapeOf(g, [dim(g, cachedScores, 3), sequence])],
+    2,
+    { axis: -1 },
+  ) as [string, string];
+  const out = g.op("Add", [
+    g.op("MatMul", [cachedPart, cached.value]),
+    g.op("MatMul", [freshPart, fresh.value]),
+  ]); // [B,kv,G·S,d]
+  const qShape = shapeOf(g, [batch, g.int64s([kvHeads * groups]), sequence, g.int64s([headDim])]);
+  return g.op("Reshape", [out, qShape]);
 }
 
 /**
@@ -151,16 +223,4 @@ function applyRotary(g: GraphBuilder, x: string, rotary: Rotary, headDim: number
   ];
   const rotated = g.op("Concat", [g.op("Neg", [second]), first], { axis: -1 });
   return g.op("Add", [g.op("Mul", [x, rotary.cos]), g.op("Mul", [rotated, rotary.sin])]);
-}
-
-/** transformers' `repeat_kv`: [B,kv,T,d] → [B,kv·groups,T,d]. */
-function repeatKv(g: GraphBuilder, x: string, groups: number): string {
-  if (groups === 1) return x;
-  const shape = g.op("Shape", [x]);
-  const part = (start: number, end: number) => g.op("Slice", [shape, g.int64s([start]), g.int64s([end])]);
-  const expanded = g.op("Expand", [
-    g.op("Unsqueeze", [x, g.int64s([2])]),
-    shapeOf(g, [part(0, 2), g.int64s([groups]), part(2, 4)]),
-  ]);
-  return g.op("Reshape", [expanded, shapeOf(g, [part(0, 1), g.int64s([-1]), part(2, 4)])]);
 }
