@@ -11,7 +11,9 @@ import { isRetryable, statusOf } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
 import { formatAnswer } from "@pixellm/pipeline";
 import type { Logger } from "@pixellm/service-kit";
-import { makeTensor } from "@pixellm/tensor";
+import type { GenerationResult, VisionOutput } from "@pixellm/engine";
+import { wireFinishReason } from "@pixellm/llm/protocol";
+import type { HostTensor } from "@pixellm/tensor";
 import { type LlamaTokenizer, decodeChatOutput } from "@pixellm/tokenizer";
 import type { JobTelemetry } from "./job-telemetry";
 import type { JobData, JobEvent, JobResult } from "./job-types";
@@ -20,7 +22,7 @@ import type { RedisKeys } from "./redis-keys";
 import type { BlobStore } from "./store/blob-store";
 import { pack, unpack } from "./store/packed";
 import { loadAdmittedImage } from "./admitted-image";
-import type { GenerationOutcome, StageCallContext, StageClients, VisionResult } from "./stages/stage-clients";
+import type { StageCallContext, StageClients } from "./stages/stage-clients";
 
 /** Token deltas are published at most this often (each is a Redis write). */
 const TOKEN_FLUSH_MS = 50;
@@ -65,7 +67,6 @@ export class Orchestrator {
       const decoded = await this.deps.stages.decode(
         {
           codebookHidden: generated.codebookHidden,
-          codebookCount: generated.codebookCount,
           decoderFeatures: vision.decoderFeatures,
           resized: data.resized,
           original: data.original,
@@ -103,14 +104,14 @@ export class Orchestrator {
         rawText: answer.rawText,
         targets,
         outputIds: generated.outputIds,
-        finishReason: `FINISH_REASON_${generated.finishReason.toUpperCase()}` as JobResult["finishReason"],
+        finishReason: wireFinishReason(generated.finishReason),
         masksDropped: decoded.dropped,
         image: { height: data.original[0], width: data.original[1] },
         timings: {
           queuedMs: started - data.createdAt,
           visionMs: visionDone - started,
           generationMs: generationDone - visionDone,
-          firstTokenMs: generated.firstTokenMs,
+          firstTokenMs: generated.timings.firstTokenMs,
           decoderMs: done - generationDone,
           totalMs: done - data.createdAt,
         },
@@ -121,34 +122,29 @@ export class Orchestrator {
   }
 
   /** The checkpointed vision features; the admitted image is read only when there are none. */
-  private async vision(data: JobData, context: StageCallContext): Promise<VisionResult> {
+  private async vision(data: JobData, context: StageCallContext): Promise<VisionOutput> {
     const key = this.deps.keys.checkpoint("vision", this.hash(["vision", data.imageHash]));
     const cached = await this.deps.blobs.get(key);
     if (cached) {
       const { tensors } = unpack<null>(cached);
       return {
-        imageEmbeds: tensors.imageEmbeds!.data as Float32Array,
-        imageMask: tensors.imageMask!.data as Uint8Array,
-        decoderFeatures: tensors.decoderFeatures!.data as Float32Array,
+        imageEmbeds: tensors.imageEmbeds as HostTensor<"float32">,
+        imageMask: tensors.imageMask as HostTensor<"uint8">,
+        decoderFeatures: tensors.decoderFeatures as HostTensor<"float32">,
       };
     }
     const image = await loadAdmittedImage(this.deps.blobs, this.deps.keys, data.imageHash);
     const out = await this.deps.stages.encode(image, context);
-    const packed = pack(null, {
-      imageEmbeds: makeTensor("float32", [out.imageEmbeds.length], out.imageEmbeds),
-      imageMask: makeTensor("uint8", [out.imageMask.length], out.imageMask),
-      decoderFeatures: makeTensor("float32", [out.decoderFeatures.length], out.decoderFeatures),
-    });
-    this.checkpoint(key, packed);
+    this.checkpoint(key, pack(null, { ...out }));
     return out;
   }
 
   private async generation(
     data: JobData,
-    vision: VisionResult,
+    vision: VisionOutput,
     context: StageCallContext,
     job: ProcessContext,
-  ): Promise<GenerationOutcome> {
+  ): Promise<GenerationResult> {
     const key = this.deps.keys.checkpoint(
       "llm",
       this.hash([
@@ -162,9 +158,9 @@ export class Orchestrator {
     );
     const cached = await this.deps.blobs.get(key);
     if (cached) {
-      const { meta, tensors } = unpack<Omit<GenerationOutcome, "codebookHidden">>(cached);
+      const { meta, tensors } = unpack<Omit<GenerationResult, "codebookHidden">>(cached);
       await job.report({ kind: "tokens", ids: meta.outputIds, total: meta.outputIds.length });
-      return { ...meta, codebookHidden: tensors.codebookHidden!.data as Float32Array };
+      return { ...meta, codebookHidden: tensors.codebookHidden as HostTensor<"float32"> };
     }
     const publisher = new TokenPublisher(job);
     const out = await this.deps.stages.generate(
@@ -181,10 +177,7 @@ export class Orchestrator {
     );
     await publisher.flush();
     const { codebookHidden, ...meta } = out;
-    this.checkpoint(
-      key,
-      pack(meta, { codebookHidden: makeTensor("float32", [codebookHidden.length], codebookHidden) }),
-    );
+    this.checkpoint(key, pack(meta, { codebookHidden }));
     return out;
   }
 

@@ -1,11 +1,17 @@
 /**
- * LLMGenerator messages ↔ the scheduler's requests and results: request tensors and ids decoded
- * and checked (each failure names its field), results encoded with a checksummed codebook tensor.
+ * The LLMGenerator boundary in one module, used on both sides of it: the gateway encodes
+ * requests and decodes results, the service decodes requests and encodes results. Tensors keep
+ * their shapes (the codebook states travel as float32[n,H] with their CRC-32C); every decode
+ * checks dtype, shape and ids against the model and names the field that is wrong; the finish
+ * reasons are mapped here and nowhere else.
  */
 import {
+  type FinishReason__Output,
+  type GenerateRequest,
   type GenerateRequest__Output,
   type GenerationDone,
-  type FinishReason__Output,
+  type GenerationDone__Output,
+  type Sampling__Output,
   decodeTensor,
   encodeTensor,
 } from "@pixellm/api";
@@ -15,62 +21,79 @@ import type {
   GenerationResult,
   ModelDims,
   SamplingOptions,
-  SchedulerStats,
 } from "@pixellm/engine";
 import { EngineError } from "@pixellm/errors";
-import type { CallContext, StageCounters } from "@pixellm/service-kit";
-import { makeTensor } from "@pixellm/tensor";
 
-const FINISH_REASONS: Readonly<Record<FinishReason, FinishReason__Output>> = {
+/** What a generation takes besides its call's deadline, signal and token stream. */
+export type GenerationInput = Omit<GenerationRequest, "deadline" | "signal" | "onToken">;
+
+const WIRE_FINISH_REASONS: Readonly<Record<FinishReason, FinishReason__Output>> = {
   eos: "FINISH_REASON_EOS",
   length: "FINISH_REASON_LENGTH",
   max_context: "FINISH_REASON_MAX_CONTEXT",
   teacher_forced: "FINISH_REASON_TEACHER_FORCED",
 };
+const FINISH_REASONS = new Map(
+  Object.entries(WIRE_FINISH_REASONS).map(([reason, wire]) => [wire, reason as FinishReason]),
+);
 
-export function toGenerationRequest(
-  request: GenerateRequest__Output,
-  dims: ModelDims,
-  context: CallContext,
-  onToken: (token: number) => void,
-): GenerationRequest {
-  // in: image_embeds float32[256,H], image_mask uint8[256]
-  const embeds = decodeTensor("image_embeds", request.imageEmbeds, {
+/** A finish reason as the public API spells it (the same enum as the stage's). */
+export function wireFinishReason(reason: FinishReason): FinishReason__Output {
+  return WIRE_FINISH_REASONS[reason];
+}
+
+// in: image_embeds float32[256,H], image_mask uint8[256]
+export function encodeGenerateRequest(requestId: string, input: GenerationInput): GenerateRequest {
+  return {
+    requestId,
+    promptIds: [...input.promptIds],
+    imageEmbeds: encodeTensor(input.imageEmbeds),
+    imageMask: encodeTensor(input.imageMask),
+    maxNewTokens: input.maxNewTokens,
+    answerIds: [...(input.answerIds ?? [])],
+    ...(input.sampling ? { sampling: input.sampling } : {}),
+    ignoreEos: input.ignoreEos ?? false,
+  };
+}
+
+export function decodeGenerateRequest(request: GenerateRequest__Output, dims: ModelDims): GenerationInput {
+  const imageEmbeds = decodeTensor("image_embeds", request.imageEmbeds, {
     dtype: "float32",
     shape: [dims.imageTokens, dims.hidden],
   });
-  const mask = decodeTensor("image_mask", request.imageMask, { dtype: "uint8", shape: [dims.imageTokens] });
-  if (mask.data.some((v) => v > 1))
+  const imageMask = decodeTensor("image_mask", request.imageMask, {
+    dtype: "uint8",
+    shape: [dims.imageTokens],
+  });
+  if (imageMask.data.some((v) => v > 1))
     throw new EngineError("invalid_argument", "image_mask must hold only 0 and 1");
-  checkIds("prompt_ids", request.promptIds, dims);
-  checkIds("answer_ids", request.answerIds, dims);
-  if (request.promptIds.filter((id) => id === dims.imageTokenIndex).length !== 1) {
+  const promptIds = request.promptIds.map(Number);
+  const answerIds = request.answerIds.map(Number);
+  checkIds("prompt_ids", promptIds, dims);
+  checkIds("answer_ids", answerIds, dims);
+  if (promptIds.filter((id) => id === dims.imageTokenIndex).length !== 1) {
     throw new EngineError(
       "invalid_argument",
       `prompt_ids must hold exactly one image placeholder (${dims.imageTokenIndex})`,
     );
   }
   return {
-    promptIds: request.promptIds,
-    imageEmbeds: embeds.data,
-    imageMask: mask.data,
+    promptIds,
+    imageEmbeds,
+    imageMask,
     maxNewTokens: request.maxNewTokens,
-    ...(request.answerIds.length > 0 ? { answerIds: request.answerIds } : {}),
+    ...(answerIds.length > 0 ? { answerIds } : {}),
     ...(request.sampling ? { sampling: samplingOf(request.sampling) } : {}),
     ...(request.ignoreEos ? { ignoreEos: true } : {}),
-    ...(context.deadline !== undefined ? { deadline: context.deadline } : {}),
-    signal: context.signal,
-    onToken,
   };
 }
 
 // out: codebook_hidden float32[n,H] with its CRC-32C
-export function toGenerationDone(result: GenerationResult, hidden: number): GenerationDone {
-  const codebook = makeTensor("float32", [result.codebookCount, hidden], result.codebookHidden);
+export function encodeGenerationDone(result: GenerationResult): GenerationDone {
   return {
     outputIds: result.outputIds,
-    finishReason: FINISH_REASONS[result.finishReason],
-    codebookHidden: encodeTensor(codebook, { checksum: true }),
+    finishReason: WIRE_FINISH_REASONS[result.finishReason],
+    codebookHidden: encodeTensor(result.codebookHidden, { checksum: true }),
     promptPositions: result.promptPositions,
     queuedMs: result.timings.queuedMs,
     prefillMs: result.timings.prefillMs,
@@ -79,24 +102,32 @@ export function toGenerationDone(result: GenerationResult, hidden: number): Gene
   };
 }
 
-/** Scheduler counters as StageInfo reports them: batches are decode steps, items decode rows. */
-export function stageCounters(stats: SchedulerStats, rejected: number): StageCounters {
+export function decodeGenerationDone(
+  done: GenerationDone__Output,
+  dims: Pick<ModelDims, "hidden">,
+): GenerationResult {
+  const finishReason = FINISH_REASONS.get(done.finishReason);
+  if (!finishReason)
+    throw new EngineError("internal", `the llm stage sent finish reason ${done.finishReason}`);
   return {
-    batches: stats.decodeSteps,
-    items: stats.decodeRows,
-    prefillBatches: stats.prefillRuns,
-    prefillItems: stats.prefillRows,
-    deadlineExceeded: stats.deadlineExceeded,
-    cancelled: stats.cancelled,
-    rejected,
-    failed: stats.failed,
-    queued: stats.waiting,
-    running: stats.running,
+    outputIds: done.outputIds.map(Number),
+    finishReason,
+    codebookHidden: decodeTensor("codebook_hidden", done.codebookHidden, {
+      dtype: "float32",
+      shape: [null, dims.hidden],
+    }),
+    promptPositions: done.promptPositions,
+    timings: {
+      queuedMs: done.queuedMs,
+      prefillMs: done.prefillMs,
+      firstTokenMs: done.firstTokenMs,
+      totalMs: done.totalMs,
+    },
   };
 }
 
 /** Proto3 leaves unset fields 0: top_p 0 means the whole distribution. */
-function samplingOf(sampling: NonNullable<GenerateRequest__Output["sampling"]>): SamplingOptions {
+function samplingOf(sampling: Sampling__Output): SamplingOptions {
   return {
     temperature: sampling.temperature,
     topP: sampling.topP === 0 ? 1 : sampling.topP,

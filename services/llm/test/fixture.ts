@@ -15,7 +15,7 @@ import {
 import type { BundleManifest } from "@pixellm/bundle";
 import { PixelLMEngine, isFailure, prepareImage } from "@pixellm/engine";
 import { type StageProcess, type StartHooks, startStage, unaryCall } from "@pixellm/service-kit";
-import { makeTensor } from "@pixellm/tensor";
+import type { HostTensor } from "@pixellm/tensor";
 import { shapesImage } from "../../../test/support/images";
 import { makeTinyBundle } from "../../../test/support/tiny-bundle";
 import { llmConfig, llmStage } from "../src/index";
@@ -23,8 +23,10 @@ import { llmConfig, llmStage } from "../src/index";
 /** A prompt and the image tokens it refers to. */
 export interface Prompt {
   readonly promptIds: readonly number[];
-  readonly imageEmbeds: Float32Array;
-  readonly imageMask: Uint8Array;
+  /** float32[256,H] */
+  readonly imageEmbeds: HostTensor<"float32">;
+  /** uint8[256] */
+  readonly imageMask: HostTensor<"uint8">;
 }
 
 /** What a Generate stream delivered: each `tokens` message's ids, then the `done` message. */
@@ -120,17 +122,11 @@ export function generateRequest(
   manifest: BundleManifest,
   extra: Partial<GenerateRequest> = {},
 ): GenerateRequest {
-  const tokens = manifest.geometry.llmImageTokens;
   return {
     requestId: "test",
     promptIds: [...prompt.promptIds],
-    imageEmbeds: encodeTensor(
-      makeTensor("float32", [tokens, manifest.config.hidden_size], prompt.imageEmbeds),
-      {
-        checksum: true,
-      },
-    ),
-    imageMask: encodeTensor(makeTensor("uint8", [tokens], prompt.imageMask)),
+    imageEmbeds: encodeTensor(prompt.imageEmbeds, { checksum: true }),
+    imageMask: encodeTensor(prompt.imageMask),
     maxNewTokens: 64,
     ...extra,
   };

@@ -1,2 +1,3 @@
 export { decoderStage } from "./stage";
 export { decoderConfig, DECODER_SETTINGS, type DecoderConfig } from "./config";
+export { decoderRuntime, type DecoderRuntime } from "./runtime";

@@ -1,30 +1,54 @@
 /**
- * PixelDecoder messages ↔ the decoder stage's items: request tensors decoded and checked (each
- * failure names its field), results encoded as COCO RLE masks.
+ * The PixelDecoder boundary in one module, used on both sides of it: the gateway encodes
+ * requests and decodes responses, the service decodes requests and encodes responses. Tensors
+ * keep their shapes; every decode checks dtype and shape against the bundle and names the field
+ * that is wrong.
  */
 import {
+  type DecodeRequest,
   type DecodeRequest__Output,
   type DecodeResponse,
+  type DecodeResponse__Output,
   type ImageSize__Output,
   decodeTensor,
   encodeTensor,
 } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
-import type { DecodeInput, DecodeOutput } from "@pixellm/engine";
+import type { DecodeInput, DecodeOutput, DecodedTarget } from "@pixellm/engine";
 import { DEFAULT_DECODE_LIMITS, longestSideShape } from "@pixellm/image";
 import { EngineError } from "@pixellm/errors";
-import { makeTensor } from "@pixellm/tensor";
 
-export function toDecodeInput(request: DecodeRequest__Output, manifest: BundleManifest): DecodeInput {
+/** What the gateway keeps of a decode: the masks, and whether they were dropped. */
+export interface DecodeOutcome {
+  readonly targets: readonly DecodedTarget[];
+  readonly dropped: boolean;
+}
+
+// in: codebook_hidden float32[n,H] (n may be 0), decoder_features float32[2,D,32,32], both checksummed
+export function encodeDecodeRequest(
+  requestId: string,
+  input: DecodeInput,
+  includeLowRes = false,
+): DecodeRequest {
+  return {
+    requestId,
+    codebookHidden: encodeTensor(input.codebookHidden, { checksum: true }),
+    decoderFeatures: encodeTensor(input.decoderFeatures, { checksum: true }),
+    resized: { height: input.resized[0], width: input.resized[1] },
+    original: { height: input.original[0], width: input.original[1] },
+    includeLowRes,
+  };
+}
+
+export function decodeDecodeRequest(request: DecodeRequest__Output, manifest: BundleManifest): DecodeInput {
   const H = manifest.config.hidden_size;
   const D = manifest.config.out_dim;
   const grid = manifest.geometry.patchGrid;
-  // in: codebook_hidden float32[n,H] (n may be 0), decoder_features float32[2,D,32,32]
-  const hidden = decodeTensor("codebook_hidden", request.codebookHidden, {
+  const codebookHidden = decodeTensor("codebook_hidden", request.codebookHidden, {
     dtype: "float32",
     shape: [null, H],
   });
-  const features = decodeTensor("decoder_features", request.decoderFeatures, {
+  const decoderFeatures = decodeTensor("decoder_features", request.decoderFeatures, {
     dtype: "float32",
     shape: [2, D, grid, grid],
   });
@@ -38,21 +62,11 @@ export function toDecodeInput(request: DecodeRequest__Output, manifest: BundleMa
         `${manifest.preprocessing.imageSize}: ${expected[0]}x${expected[1]}, got ${resized[0]}x${resized[1]}`,
     );
   }
-  return {
-    codebookHidden: hidden.data,
-    codebookCount: hidden.shape[0]!,
-    decoderFeatures: features.data,
-    resized,
-    original,
-  };
+  return { codebookHidden, decoderFeatures, resized, original };
 }
 
 // out: masks at the original size; low_res_logits float32[N,1,128,128] when asked for
-export function toDecodeResponse(
-  output: DecodeOutput,
-  includeLowRes: boolean,
-  lowRes: number,
-): DecodeResponse {
+export function encodeDecodeResponse(output: DecodeOutput, includeLowRes: boolean): DecodeResponse {
   return {
     masks: output.targets.map((target) => ({
       rle: { size: [...target.mask.size], counts: target.mask.counts },
@@ -61,11 +75,24 @@ export function toDecodeResponse(
       score: target.score,
     })),
     dropped: output.dropped,
-    lowResLogits: includeLowRes
-      ? encodeTensor(makeTensor("float32", [output.targets.length, 1, lowRes, lowRes], output.lowResLogits), {
-          checksum: true,
-        })
-      : null,
+    lowResLogits: includeLowRes ? encodeTensor(output.lowResLogits, { checksum: true }) : null,
+  };
+}
+
+export function decodeDecodeResponse(response: DecodeResponse__Output): DecodeOutcome {
+  return {
+    dropped: response.dropped,
+    targets: response.masks.map((m, i) => {
+      const [height, width] = m.rle?.size ?? [];
+      if (height === undefined || width === undefined || m.bbox.length !== 4)
+        throw new EngineError("internal", `masks[${i}] lacks its RLE size or bounding box`);
+      return {
+        mask: { size: [height, width], counts: m.rle?.counts ?? "" },
+        bbox: [m.bbox[0]!, m.bbox[1]!, m.bbox[2]!, m.bbox[3]!],
+        area: Number(m.area),
+        score: m.score,
+      };
+    }),
   };
 }
 

@@ -1,27 +1,24 @@
-/** Thin gRPC handlers: decode the request tensors, queue for a batch, encode the masks. */
+/** Thin gRPC handlers: decode the request, queue for a batch, encode the masks (protocol.ts). */
 import type * as grpc from "@grpc/grpc-js";
 import type { DecodeRequest__Output, DecodeResponse, InfoRequest__Output, StageInfo } from "@pixellm/api";
-import type { DecodeInput, DecodeOutput } from "@pixellm/engine";
-import { type DynamicBatcher, callContext, stageInfo, unaryHandler } from "@pixellm/service-kit";
+import { callContext, stageInfo, unaryHandler } from "@pixellm/service-kit";
 import type { DecoderConfig } from "./config";
-import { toDecodeInput, toDecodeResponse } from "./messages";
-import type { DecoderModel } from "./model";
+import { decodeDecodeRequest, encodeDecodeResponse } from "./protocol";
+import type { DecoderRuntime } from "./runtime";
 
 export function decoderHandlers(
-  model: DecoderModel,
-  batcher: DynamicBatcher<DecodeInput, DecodeOutput>,
+  runtime: DecoderRuntime,
   config: DecoderConfig,
 ): grpc.UntypedServiceImplementation {
-  const { manifest } = model.bundle;
   return {
     Decode: unaryHandler<DecodeRequest__Output, DecodeResponse>(async (call) => {
-      const input = toDecodeInput(call.request, manifest);
-      const output = await batcher.submit(input, callContext(call));
-      return toDecodeResponse(output, call.request.includeLowRes, manifest.geometry.lowResMaskSize);
+      const input = decodeDecodeRequest(call.request, runtime.bundle.manifest);
+      const output = await runtime.batches.submit(input, callContext(call));
+      return encodeDecodeResponse(output, call.request.includeLowRes);
     }),
     Info: unaryHandler<InfoRequest__Output, StageInfo>(() =>
       Promise.resolve(
-        stageInfo("pixel-decoder", model.bundle, model.provider, batcher.stats(), {
+        stageInfo("pixel-decoder", runtime.bundle, runtime.provider, runtime.batches.stats(), {
           maxBatchSize: config.maxBatchSize,
           maxBatchDelayMs: config.maxBatchDelayMs,
         }),

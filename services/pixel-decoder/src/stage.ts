@@ -1,9 +1,10 @@
-/** The PixelDecoder stage process: model, batcher and handlers wired together. */
+/** The PixelDecoder stage process: bundle, worker, runtime and handlers wired together. */
 import { services } from "@pixellm/api";
-import type { DecodeInput, DecodeOutput } from "@pixellm/engine";
-import { type StageProcess, batchedStage, serverSettings } from "@pixellm/service-kit";
+import { loadBundle } from "@pixellm/bundle";
+import { DecoderWorker } from "@pixellm/engine";
+import { type StageProcess, batchedStage, serverSettings, stageWorkerOptions } from "@pixellm/service-kit";
 import type { DecoderConfig } from "./config";
-import { loadDecoderModel } from "./model";
+import { decoderRuntime } from "./runtime";
 import { decoderHandlers } from "./server";
 
 export function decoderStage(config: DecoderConfig): StageProcess {
@@ -13,14 +14,10 @@ export function decoderStage(config: DecoderConfig): StageProcess {
     definition: services().PixelDecoder.service,
     ...serverSettings(config),
     load: async (logger) => {
-      const model = await loadDecoderModel(config, logger);
-      return batchedStage<DecodeInput, DecodeOutput>(
-        "pixel-decoder",
-        config,
-        model,
-        (items) => model.stage.decode(items),
-        (batcher) => decoderHandlers(model, batcher, config),
-      );
+      const bundle = await loadBundle(config.bundle, config.verify);
+      const worker = await DecoderWorker.start(stageWorkerOptions(config, logger));
+      const runtime = await decoderRuntime(config, bundle, worker);
+      return batchedStage(runtime.batches, decoderHandlers(runtime, config));
     },
   };
 }

@@ -38,7 +38,7 @@ describe("PixelDecoder start-up", () => {
     expect(await checkHealth(target, LIVENESS)).toBe("SERVING");
     const client = new (services().PixelDecoder)(target, grpc.credentials.createInsecure());
     await expect(
-      unaryCall<DecodeResponse__Output>((done) => client.Decode(decodeRequest(input, manifest), done)),
+      unaryCall<DecodeResponse__Output>((done) => client.Decode(decodeRequest(input), done)),
     ).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
     client.close();
 
@@ -63,16 +63,16 @@ describe("PixelDecoder deadlines, cancellation and drain", () => {
   });
 
   it("fails a request whose deadline passes in the queue without running the graph", async () => {
-    await expect(
-      server.decode(decodeRequest(input, manifest), { deadline: Date.now() + 200 }),
-    ).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+    await expect(server.decode(decodeRequest(input), { deadline: Date.now() + 200 })).rejects.toMatchObject({
+      code: grpc.status.DEADLINE_EXCEEDED,
+    });
     const { stats } = await eventually(server.info, (info) => info.stats?.deadlineExceeded === 1);
     expect(stats).toMatchObject({ deadlineExceeded: 1, batches: 0, items: 0, queued: 0 });
   });
 
   it("takes a cancelled request out of the queue before it costs compute", async () => {
     const outcome = new Promise<grpc.ServiceError | null>((resolve) => {
-      const call = server.client.Decode(decodeRequest(input, manifest), (error) => resolve(error));
+      const call = server.client.Decode(decodeRequest(input), (error) => resolve(error));
       setTimeout(() => call.cancel(), 100);
     });
     expect(await outcome).toMatchObject({ code: grpc.status.CANCELLED });
@@ -81,10 +81,10 @@ describe("PixelDecoder deadlines, cancellation and drain", () => {
   });
 
   it("drains on stop: accepted requests complete, new ones are UNAVAILABLE", async () => {
-    const accepted = Array.from({ length: 3 }, () => server.decode(decodeRequest(input, manifest)));
+    const accepted = Array.from({ length: 3 }, () => server.decode(decodeRequest(input)));
     await eventually(server.info, (info) => info.stats?.queued === 3);
     const stopping = server.stop();
-    await expect(server.decode(decodeRequest(input, manifest))).rejects.toMatchObject({
+    await expect(server.decode(decodeRequest(input))).rejects.toMatchObject({
       code: grpc.status.UNAVAILABLE,
     });
     for (const reply of await Promise.all(accepted)) expect(reply.masks).toHaveLength(1);

@@ -8,13 +8,13 @@ import {
   type DecodeResponse__Output,
   type PixelDecoderClient,
   type StageInfo__Output,
-  encodeTensor,
   services,
 } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
 import { type DecodeInput, PixelLMEngine } from "@pixellm/engine";
 import { type StageProcess, type StartHooks, startStage, unaryCall } from "@pixellm/service-kit";
-import { makeTensor } from "@pixellm/tensor";
+import { encodeDecodeRequest } from "@pixellm/pixel-decoder/protocol";
+import { float32Tensor, numel } from "@pixellm/tensor";
 import { shapesImage } from "../../../test/support/images";
 import { makeTinyBundle } from "../../../test/support/tiny-bundle";
 import { decoderConfig, decoderStage } from "../src/index";
@@ -70,7 +70,6 @@ export async function makeReference(): Promise<Reference> {
   const t = result.tensors;
   const input: DecodeInput = {
     codebookHidden: t.codebookHidden,
-    codebookCount: t.codebookCount,
     decoderFeatures: t.decoderFeatures,
     resized: t.resized,
     original: t.original,
@@ -78,37 +77,23 @@ export async function makeReference(): Promise<Reference> {
   return { bundleDir, engine, input };
 }
 
-/** The Decode request carrying `input`, as the gateway would send it. */
-export function decodeRequest(
-  input: DecodeInput,
-  manifest: BundleManifest,
-  includeLowRes = false,
-): DecodeRequest {
-  const { hidden_size: H, out_dim: D } = manifest.config;
-  const grid = manifest.geometry.patchGrid;
-  return {
-    requestId: "test",
-    codebookHidden: encodeTensor(makeTensor("float32", [input.codebookCount, H], input.codebookHidden), {
-      checksum: true,
-    }),
-    decoderFeatures: encodeTensor(makeTensor("float32", [2, D, grid, grid], input.decoderFeatures), {
-      checksum: true,
-    }),
-    resized: { height: input.resized[0], width: input.resized[1] },
-    original: { height: input.original[0], width: input.original[1] },
-    includeLowRes,
-  };
+/** The Decode request carrying `input`, as the gateway sends it. */
+export function decodeRequest(input: DecodeInput, includeLowRes = false): DecodeRequest {
+  return encodeDecodeRequest("test", input, includeLowRes);
 }
 
 /** A valid input without running the pipeline: one codebook group, smooth made-up values. */
 export function syntheticInput(manifest: BundleManifest): DecodeInput {
   const { hidden_size: H, out_dim: D } = manifest.config;
   const { codebookSize, patchGrid } = manifest.geometry;
-  const wave = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k));
+  const wave = (shape: number[], k: number) =>
+    float32Tensor(
+      shape,
+      Float32Array.from({ length: numel(shape) }, (_, i) => Math.sin(i * k)),
+    );
   return {
-    codebookHidden: wave(codebookSize * H, 0.37),
-    codebookCount: codebookSize,
-    decoderFeatures: wave(2 * D * patchGrid * patchGrid, 0.011),
+    codebookHidden: wave([codebookSize, H], 0.37),
+    decoderFeatures: wave([2, D, patchGrid, patchGrid], 0.011),
     resized: [448, 299],
     original: [640, 427],
   };

@@ -1,9 +1,10 @@
-/** The VisionEncoder stage process: model, batcher and handlers wired together. */
+/** The VisionEncoder stage process: bundle, worker, runtime and handlers wired together. */
 import { services } from "@pixellm/api";
-import type { VisionInput, VisionOutput } from "@pixellm/engine";
-import { type StageProcess, batchedStage, serverSettings } from "@pixellm/service-kit";
+import { loadBundle } from "@pixellm/bundle";
+import { VisionWorker } from "@pixellm/engine";
+import { type StageProcess, batchedStage, serverSettings, stageWorkerOptions } from "@pixellm/service-kit";
 import type { VisionConfig } from "./config";
-import { loadVisionModel } from "./model";
+import { visionRuntime } from "./runtime";
 import { visionHandlers } from "./server";
 
 export function visionStage(config: VisionConfig): StageProcess {
@@ -13,14 +14,10 @@ export function visionStage(config: VisionConfig): StageProcess {
     definition: services().VisionEncoder.service,
     ...serverSettings(config),
     load: async (logger) => {
-      const model = await loadVisionModel(config, logger);
-      return batchedStage<VisionInput, VisionOutput>(
-        "vision-encoder",
-        config,
-        model,
-        (items) => model.stage.encode(items),
-        (batcher) => visionHandlers(model, batcher, config),
-      );
+      const bundle = await loadBundle(config.bundle, config.verify);
+      const worker = await VisionWorker.start(stageWorkerOptions(config, logger));
+      const runtime = await visionRuntime(config, bundle, worker);
+      return batchedStage(runtime.batches, visionHandlers(runtime, config));
     },
   };
 }

@@ -11,45 +11,43 @@ import {
   type LLMGeneratorClient,
   type PixelDecoderClient,
   type VisionEncoderClient,
-  decodeTensor,
-  encodeTensor,
   services,
 } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
-import type { FinishReason } from "@pixellm/engine";
+import type { DecodeInput, GenerationResult, VisionOutput } from "@pixellm/engine";
 import type { RgbImage } from "@pixellm/image";
+import { type GenerationInput, decodeGenerationDone, encodeGenerateRequest } from "@pixellm/llm/protocol";
+import {
+  type DecodeOutcome,
+  decodeDecodeResponse,
+  encodeDecodeRequest,
+} from "@pixellm/pixel-decoder/protocol";
 import { type Logger, tracedCall } from "@pixellm/service-kit";
-import { makeTensor } from "@pixellm/tensor";
+import {
+  type VisionDims,
+  decodeEncodeResponse,
+  encodeEncodeRequest,
+  visionDims,
+} from "@pixellm/vision-encoder/protocol";
 import type { GatewayConfig } from "../config";
 import { ReplicaPool } from "./replica-pool";
-import type {
-  DecodeInput,
-  DecodeOutcome,
-  GenerationInput,
-  GenerationOutcome,
-  StageCallContext,
-  StageClients,
-  VisionResult,
-} from "./stage-clients";
-
-const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
-  FINISH_REASON_EOS: "eos",
-  FINISH_REASON_LENGTH: "length",
-  FINISH_REASON_MAX_CONTEXT: "max_context",
-  FINISH_REASON_TEACHER_FORCED: "teacher_forced",
-};
+import type { StageCallContext, StageClients } from "./stage-clients";
 
 const ENCODE = "/pixellm.v1.VisionEncoder/Encode";
 const GENERATE = "/pixellm.v1.LLMGenerator/Generate";
 const DECODE = "/pixellm.v1.PixelDecoder/Decode";
 
 export class GrpcStageClients implements StageClients {
+  private readonly dims: VisionDims;
+
   private constructor(
-    private readonly manifest: BundleManifest,
+    manifest: BundleManifest,
     private readonly vision: ReplicaPool<VisionEncoderClient>,
     private readonly llm: ReplicaPool<LLMGeneratorClient>,
     private readonly decoder: ReplicaPool<PixelDecoderClient>,
-  ) {}
+  ) {
+    this.dims = visionDims(manifest);
+  }
 
   static async connect(
     config: GatewayConfig,
@@ -98,46 +96,22 @@ export class GrpcStageClients implements StageClients {
     };
   }
 
-  encode(image: RgbImage, context: StageCallContext): Promise<VisionResult> {
-    const { hidden_size: H, out_dim: D } = this.manifest.config;
-    const tokens = this.manifest.geometry.llmImageTokens;
-    const grid = this.manifest.geometry.patchGrid;
-    const request = {
-      requestId: context.requestId,
-      resizedRgb: encodeTensor(makeTensor("uint8", [image.height, image.width, 3], image.data)),
-      resized: { height: image.height, width: image.width },
-    };
+  encode(image: RgbImage, context: StageCallContext): Promise<VisionOutput> {
+    const request = encodeEncodeRequest(context.requestId, image);
     return stageCall(this.vision, ENCODE, context, (client, metadata, options) =>
       unary<EncodeResponse__Output>(
         (done) => client.Encode(request, metadata, options, done),
         context.signal,
       ),
-    ).then((r) => ({
-      imageEmbeds: decodeTensor("image_embeds", r.imageEmbeds, { dtype: "float32", shape: [tokens, H] }).data,
-      imageMask: decodeTensor("image_mask", r.imageMask, { dtype: "uint8", shape: [tokens] }).data,
-      decoderFeatures: decodeTensor("decoder_features", r.decoderFeatures, {
-        dtype: "float32",
-        shape: [2, D, grid, grid],
-      }).data,
-    }));
+    ).then((response) => decodeEncodeResponse(response, this.dims));
   }
 
   generate(
     input: GenerationInput,
     context: StageCallContext,
     onTokens: (ids: readonly number[]) => void,
-  ): Promise<GenerationOutcome> {
-    const H = this.manifest.config.hidden_size;
-    const tokens = this.manifest.geometry.llmImageTokens;
-    const request = {
-      requestId: context.requestId,
-      promptIds: [...input.promptIds],
-      imageEmbeds: encodeTensor(makeTensor("float32", [tokens, H], input.imageEmbeds)),
-      imageMask: encodeTensor(makeTensor("uint8", [tokens], input.imageMask)),
-      maxNewTokens: input.maxNewTokens,
-      answerIds: [...(input.answerIds ?? [])],
-      ...(input.sampling ? { sampling: input.sampling } : {}),
-    };
+  ): Promise<GenerationResult> {
+    const request = encodeGenerateRequest(context.requestId, input);
     // Shared by the attempts: a retry on another replica regenerates from the start.
     const delivered = { count: 0 };
     return stageCall(this.llm, GENERATE, context, (client, metadata, options) =>
@@ -154,9 +128,8 @@ export class GrpcStageClients implements StageClients {
     context: StageCallContext,
     delivered: { count: number },
     onTokens: (ids: readonly number[]) => void,
-  ): Promise<GenerationOutcome> {
-    const H = this.manifest.config.hidden_size;
-    return new Promise<GenerationOutcome>((resolve, reject) => {
+  ): Promise<GenerationResult> {
+    return new Promise<GenerationResult>((resolve, reject) => {
       const abort = () => call.cancel();
       context.signal.addEventListener("abort", abort, { once: true });
       let seen = 0;
@@ -179,49 +152,23 @@ export class GrpcStageClients implements StageClients {
       call.on("end", () => {
         context.signal.removeEventListener("abort", abort);
         if (!done) return reject(new Error("the llm stream ended without a result"));
-        const count = Number(done.codebookHidden?.shape[0] ?? 0);
-        resolve({
-          outputIds: done.outputIds.map(Number),
-          finishReason: FINISH_REASONS[done.finishReason] ?? "eos",
-          codebookHidden: decodeTensor("codebook_hidden", done.codebookHidden, {
-            dtype: "float32",
-            shape: [count, H],
-          }).data,
-          codebookCount: count,
-          firstTokenMs: done.firstTokenMs,
-        });
+        try {
+          resolve(decodeGenerationDone(done, { hidden: this.dims.hidden }));
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
       });
     });
   }
 
   decode(input: DecodeInput, context: StageCallContext): Promise<DecodeOutcome> {
-    const { hidden_size: H, out_dim: D } = this.manifest.config;
-    const grid = this.manifest.geometry.patchGrid;
-    const request = {
-      requestId: context.requestId,
-      codebookHidden: encodeTensor(makeTensor("float32", [input.codebookCount, H], input.codebookHidden), {
-        checksum: true,
-      }),
-      decoderFeatures: encodeTensor(makeTensor("float32", [2, D, grid, grid], input.decoderFeatures), {
-        checksum: true,
-      }),
-      resized: { height: input.resized[0], width: input.resized[1] },
-      original: { height: input.original[0], width: input.original[1] },
-    };
+    const request = encodeDecodeRequest(context.requestId, input);
     return stageCall(this.decoder, DECODE, context, (client, metadata, options) =>
       unary<DecodeResponse__Output>(
         (done) => client.Decode(request, metadata, options, done),
         context.signal,
       ),
-    ).then((r) => ({
-      dropped: r.dropped,
-      targets: r.masks.map((m) => ({
-        mask: { size: [m.rle?.size[0] ?? 0, m.rle?.size[1] ?? 0] as const, counts: m.rle?.counts ?? "" },
-        bbox: m.bbox,
-        area: Number(m.area),
-        score: m.score,
-      })),
-    }));
+    ).then(decodeDecodeResponse);
   }
 
   close(): Promise<void> {

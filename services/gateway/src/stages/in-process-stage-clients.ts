@@ -1,133 +1,78 @@
 /**
- * The embedded mode's stages: the engine's stage objects in this process (dynamic batching for
- * vision and decoding, continuous batching for generation), behind the same interface as the
- * remote replicas. The engine — and with it onnxruntime — is imported only here. The stages
- * report the same batch metrics and spans as the stage services (from this process).
+ * The embedded mode's stages: the same stage runtimes the stage services run (worker threads,
+ * batching, queues and telemetry as VISION_*, LLM_* and DECODER_* configure them), in this
+ * process, behind the same interface as the remote replicas. The engine, and with it
+ * onnxruntime (in worker threads), is loaded only here, only in the embedded mode.
  */
-import { type Context, context as activeContext } from "@opentelemetry/api";
+import { context as activeContext } from "@opentelemetry/api";
 import type { LoadedBundle } from "@pixellm/bundle";
-import type {
-  DecodeInput as EngineDecodeInput,
-  DecodeOutput,
-  GenerationRequest,
-  SchedulerRun,
-  VisionInput,
-  VisionOutput,
-} from "@pixellm/engine";
-import { normalizeForClip, type RgbImage } from "@pixellm/image";
-import {
-  DynamicBatcher,
-  type Logger,
-  logProviderFallback,
-  recordBatch,
-  stageTelemetry,
-} from "@pixellm/service-kit";
+import { type Logger, stageWorkerOptions } from "@pixellm/service-kit";
+import { visionInput } from "@pixellm/vision-encoder/protocol";
 import type { GatewayConfig } from "../config";
-import type {
-  DecodeInput,
-  DecodeOutcome,
-  GenerationInput,
-  GenerationOutcome,
-  StageCallContext,
-  StageClients,
-  VisionResult,
-} from "./stage-clients";
+import type { StageClients } from "./stage-clients";
 
 export async function loadInProcessStages(
   config: GatewayConfig,
   bundle: LoadedBundle,
   logger: Logger,
 ): Promise<StageClients> {
-  const engine = await import("@pixellm/engine");
-  const sessions = await engine.openSessions(bundle, ["vision", "embed", "llm", "decoder"], {
-    provider: config.provider,
-    onFallback: logProviderFallback(logger),
-  });
-  const { manifest } = bundle;
-  const vision = new engine.VisionStage(sessions.vision, manifest);
-  const decoder = new engine.DecoderStage(sessions.decoder, manifest);
-  const traces = new WeakMap<GenerationRequest, Context>();
-  const onRun = (run: SchedulerRun) =>
-    recordBatch({
-      stage: "llm",
-      ...run,
-      items: run.rows.map((row) => ({ enqueuedAt: row.enqueuedAt, trace: traces.get(row.request) })),
-    });
-  const scheduler = new engine.LlmScheduler(
-    new engine.LlmRunner(sessions.embed, sessions.llm, engine.modelDims(manifest)),
-    { eos: manifest.tokens.eos, seg: manifest.tokens.seg },
-    engine.DEFAULT_SCHEDULER,
-    onRun,
-  );
-  const batching = { maxBatchSize: 8, maxDelayMs: 5, maxQueue: 256 };
-  const visionTelemetry = stageTelemetry("vision-encoder", () => visionBatcher.stats());
-  const visionBatcher = new DynamicBatcher<VisionInput, VisionOutput>(
-    batching,
-    (items) => vision.encode(items),
-    visionTelemetry.onBatch,
-  );
-  const decoderTelemetry = stageTelemetry("pixel-decoder", () => decoderBatcher.stats());
-  const decoderBatcher = new DynamicBatcher<EngineDecodeInput, DecodeOutput>(
-    batching,
-    (items) => decoder.decode(items),
-    decoderTelemetry.onBatch,
-  );
-  const size = manifest.preprocessing.imageSize;
-  const clients: StageClients = {
-    encode: (image: RgbImage, context: StageCallContext): Promise<VisionResult> =>
-      visionBatcher.submit(
-        { pixelValues: normalizeForClip(image, size), resized: [image.height, image.width] },
-        { ...context, trace: activeContext.active() },
-      ),
-    generate: async (
-      input: GenerationInput,
-      context: StageCallContext,
-      onTokens: (ids: readonly number[]) => void,
-    ): Promise<GenerationOutcome> => {
-      const request: GenerationRequest = {
-        ...input,
-        deadline: context.deadline,
-        signal: context.signal,
-        onToken: (token) => onTokens([token]),
-      };
-      traces.set(request, activeContext.active());
-      const out = await scheduler.submit(request);
-      return {
-        outputIds: out.outputIds,
-        finishReason: out.finishReason,
-        codebookHidden: out.codebookHidden,
-        codebookCount: out.codebookCount,
-        firstTokenMs: out.timings.firstTokenMs,
-      };
-    },
-    decode: async (input: DecodeInput, context: StageCallContext): Promise<DecodeOutcome> => {
-      const out = await decoderBatcher.submit(input, { ...context, trace: activeContext.active() });
-      return { dropped: out.dropped, targets: out.targets };
-    },
-    close: async () => {
-      await Promise.all([visionBatcher.drain(), scheduler.drain(), decoderBatcher.drain()]);
-      visionTelemetry.close();
-      decoderTelemetry.close();
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
-    },
+  const [engine, vision, llm, decoder] = await Promise.all([
+    import("@pixellm/engine"),
+    import("@pixellm/vision-encoder"),
+    import("@pixellm/llm"),
+    import("@pixellm/pixel-decoder"),
+  ]);
+  // The stage settings from the environment, with what the gateway decided for all of them.
+  const env = {
+    ...process.env,
+    PIXELLM_BUNDLE: config.bundle,
+    PIXELLM_EXECUTION_PROVIDER: config.provider,
+    PIXELLM_WARM_UP: String(config.warmUp),
   };
-  if (config.warmUp) {
-    const deadline = Date.now() + 600_000;
-    const signal = new AbortController().signal;
-    const warm = await clients.encode(
-      { width: size, height: size, data: new Uint8Array(size * size * 3) },
-      { requestId: "warm-up", deadline, signal },
-    );
-    await clients.generate(
-      {
-        promptIds: [manifest.tokens.bos, manifest.tokens.imageTokenIndex],
-        imageEmbeds: warm.imageEmbeds,
-        imageMask: warm.imageMask,
-        maxNewTokens: 1,
+  const configs = {
+    vision: vision.visionConfig(env),
+    llm: llm.llmConfig(env),
+    decoder: decoder.decoderConfig(env),
+  };
+  const workers = await engine.startAllStageWorkers(engine.modelDims(bundle.manifest), {
+    ...stageWorkerOptions(configs.llm, logger),
+    kvCapacityTokens: configs.llm.kvBudgetTokens,
+  });
+  const closing: (() => Promise<void>)[] = [];
+  try {
+    const visionStage = await vision.visionRuntime(configs.vision, bundle, workers.vision);
+    closing.push(() => visionStage.batches.close());
+    const llmStage = await llm.LlmRuntime.start(configs.llm, bundle, workers.llm);
+    closing.push(() => llmStage.close());
+    const decoderStage = await decoder.decoderRuntime(configs.decoder, bundle, workers.decoder);
+    return {
+      encode: (image, context) =>
+        visionStage.batches.submit(visionInput(image, visionStage.dims), {
+          ...context,
+          trace: activeContext.active(),
+        }),
+      generate: (input, context, onTokens) =>
+        llmStage.generate(input, {
+          deadline: context.deadline,
+          signal: context.signal,
+          trace: activeContext.active(),
+          onToken: (token) => onTokens([token]),
+        }),
+      decode: async (input, context) => {
+        const out = await decoderStage.batches.submit(input, { ...context, trace: activeContext.active() });
+        return { dropped: out.dropped, targets: out.targets };
       },
-      { requestId: "warm-up", deadline, signal },
-      () => undefined,
-    );
+      close: async () => {
+        await Promise.all([visionStage.batches.drain(), llmStage.drain(), decoderStage.batches.drain()]);
+        await Promise.all([visionStage.batches.close(), llmStage.close(), decoderStage.batches.close()]);
+      },
+    };
+  } catch (error) {
+    // The stages that started stop again, the one that failed closed its worker, and the workers
+    // of stages after it are closed here.
+    await Promise.all(closing.map((close) => close()));
+    const unused = [workers.vision, workers.llm, workers.decoder].slice(closing.length + 1);
+    await Promise.all(unused.map((worker) => worker.close()));
+    throw error;
   }
-  return clients;
 }

@@ -1,12 +1,13 @@
 /**
  * What the orchestrator needs from the three stages: gRPC clients over replicas in a
- * deployment, the engine's stage objects in the embedded mode. Calls honour the job's
- * absolute deadline and abort signal.
+ * deployment, the stages' runtimes in this process in the embedded mode. Both speak the stage
+ * boundaries' own types (each service's protocol module); calls honour the job's absolute
+ * deadline and abort signal.
  */
-import type { DecodeInput, FinishReason } from "@pixellm/engine";
-
-export type { DecodeInput };
+import type { DecodeInput, GenerationResult, VisionOutput } from "@pixellm/engine";
 import type { RgbImage } from "@pixellm/image";
+import type { GenerationInput } from "@pixellm/llm/protocol";
+import type { DecodeOutcome } from "@pixellm/pixel-decoder/protocol";
 
 export interface StageCallContext {
   readonly requestId: string;
@@ -15,53 +16,14 @@ export interface StageCallContext {
   readonly signal: AbortSignal;
 }
 
-export interface VisionResult {
-  /** float32[256·H] */
-  readonly imageEmbeds: Float32Array;
-  /** uint8[256] */
-  readonly imageMask: Uint8Array;
-  /** float32[2·D·32·32] */
-  readonly decoderFeatures: Float32Array;
-}
-
-export interface GenerationInput {
-  readonly promptIds: readonly number[];
-  readonly imageEmbeds: Float32Array;
-  readonly imageMask: Uint8Array;
-  readonly maxNewTokens: number;
-  readonly answerIds?: readonly number[];
-  readonly sampling?: { readonly temperature: number; readonly topP: number; readonly seed: number };
-}
-
-export interface GenerationOutcome {
-  readonly outputIds: number[];
-  readonly finishReason: FinishReason;
-  /** float32[n·H] */
-  readonly codebookHidden: Float32Array;
-  readonly codebookCount: number;
-  readonly firstTokenMs: number;
-}
-
-export interface DecodedMask {
-  readonly mask: { readonly size: readonly [number, number]; readonly counts: string };
-  readonly bbox: readonly number[];
-  readonly area: number;
-  readonly score: number;
-}
-
-export interface DecodeOutcome {
-  readonly targets: readonly DecodedMask[];
-  readonly dropped: boolean;
-}
-
 export interface StageClients {
-  encode(resizedImage: RgbImage, context: StageCallContext): Promise<VisionResult>;
+  encode(resizedImage: RgbImage, context: StageCallContext): Promise<VisionOutput>;
   /** `onTokens` receives each delta of new ids as they are generated. */
   generate(
     input: GenerationInput,
     context: StageCallContext,
     onTokens: (ids: readonly number[]) => void,
-  ): Promise<GenerationOutcome>;
+  ): Promise<GenerationResult>;
   decode(input: DecodeInput, context: StageCallContext): Promise<DecodeOutcome>;
   close(): Promise<void>;
 }
