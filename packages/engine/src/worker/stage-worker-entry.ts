@@ -4,9 +4,8 @@
  * runs never block the owner's event loop. Started by stage-worker.ts with a StageWorkerSpec as
  * workerData.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
 import { type LoadedBundle, loadBundle } from "@pixellm/bundle";
-import { EngineError } from "@pixellm/errors";
 import { DeviceKvStore } from "../generation/kv/device-kv-store";
 import { HostKvStore } from "../generation/kv/host-kv-store";
 import type { KvStore } from "../generation/kv/kv-store";
@@ -16,12 +15,12 @@ import { openSessions } from "../runtime/bundle-sessions";
 import type { ExecutionProvider, ModelSession, SessionOptions } from "../runtime/model-session";
 import { DecoderStage } from "../stages/decoder-stage";
 import { VisionStage } from "../stages/vision-stage";
-import { serveCalls } from "./rpc";
+import { serveWorker } from "@pixellm/workers";
 import {
   type ProviderFallback,
   RELEASE_METHOD,
   type StageWorkerSpec,
-  type WorkerOpened,
+  type WorkerReady,
   type WorkerStage,
   stageMethod,
 } from "./stage-worker-spec";
@@ -32,7 +31,6 @@ interface OpenedStage {
   readonly release: () => Promise<void>;
 }
 
-const port = parentPort!;
 const spec = workerData as StageWorkerSpec;
 const fallbacks: ProviderFallback[] = [];
 
@@ -91,10 +89,7 @@ async function openStage(
   };
 }
 
-async function open(): Promise<{
-  target: object;
-  providers: Partial<Record<WorkerStage, ExecutionProvider>>;
-}> {
+async function open(): Promise<{ target: object; info: WorkerReady }> {
   const bundle = await loadBundle(spec.bundleDir, spec.verify);
   const options: SessionOptions = {
     provider: spec.provider,
@@ -109,19 +104,8 @@ async function open(): Promise<{
   };
   for (const [stage, { methods }] of opened)
     for (const [name, method] of Object.entries(methods)) target[stageMethod(stage, name)] = method;
-  return { target, providers: Object.fromEntries(opened.map(([stage, s]) => [stage, s.provider])) };
+  const providers = Object.fromEntries(opened.map(([stage, s]) => [stage, s.provider]));
+  return { target, info: { providers, fallbacks } };
 }
 
-open().then(
-  ({ target, providers }) => {
-    serveCalls(port, target);
-    port.postMessage({ ready: { providers, fallbacks } } satisfies WorkerOpened);
-  },
-  (error: unknown) =>
-    port.postMessage({
-      failed: {
-        message: (error as Error).message,
-        ...(error instanceof EngineError ? { code: error.code } : {}),
-      },
-    } satisfies WorkerOpened),
-);
+serveWorker(open);

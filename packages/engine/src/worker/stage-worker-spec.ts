@@ -27,15 +27,11 @@ export interface ProviderFallback {
   readonly reason: string;
 }
 
-/** The worker's first message: ready (with the provider each stage's sessions got), or failed to open. */
-export type WorkerOpened =
-  | {
-      readonly ready: {
-        readonly providers: Readonly<Partial<Record<WorkerStage, ExecutionProvider>>>;
-        readonly fallbacks: readonly ProviderFallback[];
-      };
-    }
-  | { readonly failed: { readonly message: string; readonly code?: string } };
+/** What a stage worker answers once it is open: the provider each stage's sessions got. */
+export interface WorkerReady {
+  readonly providers: Readonly<Partial<Record<WorkerStage, ExecutionProvider>>>;
+  readonly fallbacks: readonly ProviderFallback[];
+}
 
 /** The method that releases a worker's sessions before it is stopped. */
 export const RELEASE_METHOD = "release";

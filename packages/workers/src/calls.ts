@@ -1,6 +1,6 @@
 /**
- * Calls between a stage worker thread and its owner: `{ id, method, args }` out, `{ id, value }`
- * or `{ id, error }` back, in the order each call finishes. Errors keep their engine code
+ * Calls between a worker thread and its owner: `{ id, method, args }` out, `{ id, value }` or
+ * `{ id, error }` back, in the order each call finishes. Errors keep their engine code
  * (EngineError is rebuilt on the owner's side), also inside the outcome arrays stage batches
  * return. Arrays the worker sends back are transferred, not copied: the worker made them for
  * the reply. What the owner sends is copied, as its callers keep using their arrays.
