@@ -15,9 +15,9 @@ import {
 } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
 import type { VisionInput, VisionOutput } from "@pixellm/engine";
-import { type RgbImage, normalizeForClip } from "@pixellm/image";
+import type { RgbImage } from "@pixellm/image";
 import { EngineError } from "@pixellm/errors";
-import { float32Tensor, makeTensor } from "@pixellm/tensor";
+import { type HostTensor, makeTensor } from "@pixellm/tensor";
 
 /** The bundle's sizes this boundary checks against. */
 export interface VisionDims {
@@ -39,38 +39,27 @@ export function visionDims(manifest: BundleManifest): VisionDims {
   };
 }
 
-/** The stage input of a resized RGB image: normalised into the canvas, zero-padded bottom/right. */
-export function visionInput(image: RgbImage, dims: VisionDims): VisionInput {
-  if (image.height > dims.imageSize || image.width > dims.imageSize)
-    throw new EngineError(
-      "invalid_argument",
-      `resized ${image.height}x${image.width} does not fit the ${dims.imageSize}x${dims.imageSize} canvas`,
-    );
-  const size = dims.imageSize;
-  return {
-    pixelValues: float32Tensor([3, size, size], normalizeForClip(image, size)),
-    resized: [image.height, image.width],
-  };
+/** The stage input of a resized RGB image (the stage normalises it, in its worker thread). */
+export function visionInput(image: RgbImage): { readonly rgb: HostTensor<"uint8"> } {
+  return { rgb: makeTensor("uint8", [image.height, image.width, 3], image.data) };
 }
 
 // in: resized_rgb uint8[h',w',3] (the gateway's admitted image), resized (h', w')
 export function encodeEncodeRequest(requestId: string, image: RgbImage): EncodeRequest {
   return {
     requestId,
-    resizedRgb: encodeTensor(makeTensor("uint8", [image.height, image.width, 3], image.data)),
+    resizedRgb: encodeTensor(visionInput(image).rgb),
     resized: { height: image.height, width: image.width },
   };
 }
 
-/** The stage input from either image form of a request (normalising resized RGB here). */
+/** The stage input from either image form of a request. */
 export function decodeEncodeRequest(request: EncodeRequest__Output, dims: VisionDims): VisionInput {
   const resized = request.resized;
   if (!resized) throw new EngineError("invalid_argument", "resized (h', w') is required");
   const [h, w] = [resized.height, resized.width];
-  if (request.image === "resizedRgb") {
-    const rgb = decodeTensor("resized_rgb", request.resizedRgb, { dtype: "uint8", shape: [h, w, 3] });
-    return visionInput({ width: w, height: h, data: rgb.data }, dims);
-  }
+  if (request.image === "resizedRgb")
+    return { rgb: decodeTensor("resized_rgb", request.resizedRgb, { dtype: "uint8", shape: [h, w, 3] }) };
   const size = dims.imageSize;
   return {
     pixelValues: decodeTensor("pixel_values", request.pixelValues, {

@@ -1,17 +1,30 @@
 /**
- * The vision stage: preprocessed images → LLM image tokens, their mask and decoder features
- * (vision.onnx, one batched run per call).
+ * The vision stage: resized or preprocessed images → LLM image tokens, their mask and decoder
+ * features (vision.onnx, one batched run per call). A resized RGB image is normalised here, in
+ * the stage's thread, rather than by its caller.
  */
 import type { BundleManifest } from "@pixellm/bundle";
+import { normalizeForClip } from "@pixellm/image";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor, numel } from "@pixellm/tensor";
 import { EngineError } from "@pixellm/errors";
 import type { ModelSession } from "../runtime/model-session";
 import { type Outcome, runBatch } from "./outcome";
 
-export interface VisionInput {
-  /** float32[3,448,448]: normalised, zero-padded bottom/right. */
-  readonly pixelValues: HostTensor<"float32">;
-  /** [h', w'] of the resized image inside the canvas. */
+/** An image as the stage takes it: resized RGB, or already normalised into the canvas. */
+export type VisionInput =
+  | {
+      /** uint8[h',w',3]: resized so that its longer side is the canvas size (448). */
+      readonly rgb: HostTensor<"uint8">;
+    }
+  | {
+      /** float32[3,448,448]: normalised, zero-padded bottom/right. */
+      readonly pixelValues: HostTensor<"float32">;
+      /** [h', w'] of the resized image inside the canvas. */
+      readonly resized: readonly [number, number];
+    };
+
+interface CanvasImage {
+  readonly pixelValues: Float32Array;
   readonly resized: readonly [number, number];
 }
 
@@ -37,12 +50,26 @@ export class VisionStage {
   async encode(batch: readonly VisionInput[]): Promise<Outcome<VisionOutput>[]> {
     return runBatch(
       batch,
-      (item) => this.validate(item),
+      (item) => this.canvas(item),
       (valid) => this.run(valid),
     );
   }
 
-  private validate(item: VisionInput): VisionInput {
+  /** The item's normalised canvas, its size checked. */
+  private canvas(item: VisionInput): CanvasImage {
+    if ("rgb" in item) {
+      const [h, w, channels] = item.rgb.shape;
+      if (item.rgb.dtype !== "uint8" || item.rgb.shape.length !== 3 || channels !== 3)
+        throw new EngineError(
+          "invalid_argument",
+          `resized RGB must be uint8[h,w,3], got ${item.rgb.dtype}[${item.rgb.shape.join(",")}]`,
+        );
+      const resized = this.checkResized([h!, w!]);
+      return {
+        pixelValues: normalizeForClip({ height: h!, width: w!, data: item.rgb.data }, this.size),
+        resized,
+      };
+    }
     const { dtype, shape } = item.pixelValues;
     if (dtype !== "float32" || shape.join(",") !== `3,${this.size},${this.size}`) {
       throw new EngineError(
@@ -50,7 +77,10 @@ export class VisionStage {
         `pixel values must be float32[3,${this.size},${this.size}], got ${dtype}[${shape.join(",")}]`,
       );
     }
-    const [h, w] = item.resized;
+    return { pixelValues: item.pixelValues.data, resized: this.checkResized(item.resized) };
+  }
+
+  private checkResized([h, w]: readonly [number, number]): readonly [number, number] {
     if (
       ![h, w].every((d) => Number.isInteger(d) && d >= 1 && d <= this.size) ||
       Math.max(h, w) !== this.size
@@ -60,14 +90,14 @@ export class VisionStage {
         `resized size must be whole pixels with the longer side ${this.size}, got [${h},${w}]`,
       );
     }
-    return item;
+    return [h, w];
   }
 
-  private async run(batch: readonly VisionInput[]): Promise<VisionOutput[]> {
+  private async run(batch: readonly CanvasImage[]): Promise<VisionOutput[]> {
     const n = batch.length;
     const perImage = 3 * this.size * this.size;
     const pixels = new Float32Array(n * perImage);
-    batch.forEach((item, i) => pixels.set(item.pixelValues.data, i * perImage));
+    batch.forEach((item, i) => pixels.set(item.pixelValues, i * perImage));
     const out = await this.session.run({
       pixel_values: float32Tensor([n, 3, this.size, this.size], pixels),
       resized_hw: int64Tensor(

@@ -47,7 +47,7 @@ export async function loadInProcessStages(
     const decoderStage = await decoder.decoderRuntime(configs.decoder, bundle, workers.decoder);
     return {
       encode: (image, context) =>
-        visionStage.batches.submit(visionInput(image, visionStage.dims), {
+        visionStage.batches.submit(visionInput(image), {
           ...context,
           trace: activeContext.active(),
         }),
