@@ -3,14 +3,14 @@
  * once with INVALID_ARGUMENT and a message that names the limit, and a queued job carries only
  * what the stages need — the resized RGB image (by content hash) and the prompt ids.
  */
-import { createHash } from "node:crypto";
 import type { SegmentRequest__Output } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
-import { type RgbImage, ImageInputError, decodeImage, resizeForClip } from "@pixellm/image";
+import type { RgbImage } from "@pixellm/image";
 import { EngineError } from "@pixellm/errors";
 import { promptIdsForQuery } from "@pixellm/pipeline";
 import type { LlamaTokenizer } from "@pixellm/tokenizer";
 import type { GatewayConfig } from "./config";
+import type { ImageWorkers } from "./image-workers";
 
 export interface AdmittedRequest {
   /** sha256 of the encoded image: the key of its stored pixels and vision checkpoint. */
@@ -34,6 +34,7 @@ export class Admission {
     private readonly config: GatewayConfig,
     private readonly manifest: BundleManifest,
     private readonly tokenizer: LlamaTokenizer,
+    private readonly images: ImageWorkers,
   ) {}
 
   async admit(request: SegmentRequest__Output): Promise<AdmittedRequest> {
@@ -53,30 +54,21 @@ export class Admission {
     });
     const answerIds = request.answerIds.length > 0 ? this.checkIds(request.answerIds) : undefined;
     const sampling = this.sampling(request);
-    const image = await this.decode(request.image);
+    const image = await this.images.decode(
+      request.image,
+      { maxBytes: this.config.maxImageBytes, maxPixels: this.config.maxImagePixels },
+      this.manifest.preprocessing.imageSize,
+    );
     return {
-      imageHash: createHash("sha256").update(request.image).digest("hex"),
+      imageHash: image.hash,
       resizedImage: image.resized,
-      original: [image.original.height, image.original.width],
+      original: image.original,
       promptIds,
       ...(answerIds ? { answerIds } : {}),
       maxNewTokens,
       ...(sampling ? { sampling } : {}),
       priority,
     };
-  }
-
-  private async decode(bytes: Uint8Array): Promise<{ original: RgbImage; resized: RgbImage }> {
-    try {
-      const original = await decodeImage(bytes, {
-        maxBytes: this.config.maxImageBytes,
-        maxPixels: this.config.maxImagePixels,
-      });
-      return { original, resized: resizeForClip(original, this.manifest.preprocessing.imageSize) };
-    } catch (error) {
-      if (error instanceof ImageInputError) throw new EngineError("invalid_argument", error.message);
-      throw error;
-    }
   }
 
   private checkIds(ids: readonly number[]): number[] {

@@ -123,6 +123,14 @@ export const GATEWAY_SETTINGS = {
     min: 1,
     description: "largest decoded image (width × height); guards against decompression bombs",
   }),
+  imageWorkers: int({
+    env: "GATEWAY_IMAGE_WORKERS",
+    default: 2,
+    min: 1,
+    max: 64,
+    description:
+      "threads that decode, resize and hash admitted images, off the event loop that answers calls and health checks",
+  }),
   maxQueryChars: int({
     env: "GATEWAY_MAX_QUERY_CHARS",
     default: 4000,

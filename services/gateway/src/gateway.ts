@@ -12,6 +12,7 @@ import { loadTokenizer } from "@pixellm/tokenizer";
 import { Admission } from "./admission";
 import type { GatewayConfig } from "./config";
 import { observeGateway } from "./gateway-metrics";
+import { ImageWorkers } from "./image-workers";
 import { JobTelemetry } from "./job-telemetry";
 import { JobSubmitter } from "./jobs";
 import { Orchestrator } from "./orchestrator";
@@ -54,6 +55,7 @@ export async function startGateway(
       });
   const remote = embedded ? undefined : await GrpcStageClients.connect(config, bundle.manifest, logger);
   const stages = remote ?? (await loadInProcessStages(config, bundle, logger));
+  const images = await ImageWorkers.start(config.imageWorkers);
   const telemetry = new JobTelemetry(embedded ? "memory" : "bullmq");
   const stopObserving = observeGateway(queue, remote && (() => remote.replicas()));
   const orchestrator = new Orchestrator({
@@ -69,7 +71,7 @@ export async function startGateway(
   });
   queue.work(orchestrator.process, config.workerConcurrency);
   const handlers = gatewayHandlers({
-    admission: new Admission(config, bundle.manifest, tokenizer),
+    admission: new Admission(config, bundle.manifest, tokenizer, images),
     submitter: new JobSubmitter(queue, blobs, keys, config, telemetry),
     queue,
     tokenizer,
@@ -94,7 +96,7 @@ export async function startGateway(
     stop: () =>
       (stopping ??= host
         .shutdown(() => queue.close(config.shutdownGraceMs), config.shutdownGraceMs)
-        .then(() => stages.close())
+        .then(() => Promise.all([stages.close(), images.close()]))
         .then(() => {
           stopObserving();
           telemetry.close();

@@ -35,6 +35,8 @@ export interface MemoryQueueOptions {
 
 export class MemoryJobQueue implements JobQueue {
   private readonly jobs = new Map<string, MemoryJob>();
+  /** Finished jobs' ids in the order they finished, with when (the expiry reads from the front). */
+  private readonly finished = new Map<string, number>();
   private readonly waiting: MemoryJob[] = [];
   private readonly announcements = new Announcements();
   private processor: JobProcessor | undefined;
@@ -187,13 +189,20 @@ export class MemoryJobQueue implements JobQueue {
 
   private update(job: MemoryJob, patch: Partial<JobView>): void {
     job.view = { ...job.view, ...patch, updatedAt: Date.now() };
+    if (TERMINAL_STATES.has(job.view.state)) this.finished.set(job.view.id, job.view.updatedAt);
     this.announcements.announce(job.view.id, "changed");
   }
 
-  /** Finished jobs are forgotten after the result TTL, as BullMQ's removeOnComplete/Fail do. */
+  /**
+   * Finished jobs are forgotten after the result TTL, as BullMQ's removeOnComplete/Fail do;
+   * only the expired ones are visited (this runs on every add and read).
+   */
   private expire(): void {
     const horizon = Date.now() - this.options.resultTtlSeconds * 1000;
-    for (const [id, job] of this.jobs)
-      if (TERMINAL_STATES.has(job.view.state) && job.view.updatedAt < horizon) this.jobs.delete(id);
+    for (const [id, finishedAt] of this.finished) {
+      if (finishedAt >= horizon) break;
+      this.finished.delete(id);
+      this.jobs.delete(id);
+    }
   }
 }
