@@ -286,6 +286,36 @@ describe("metrics", () => {
   });
 });
 
+describe("event-loop lag", () => {
+  it("every service's loop stays within 20 ms at p99 while the stages compute back-to-back batches", async () => {
+    const images = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => shapesImage(300 + i, 200, "png", 60 + i)),
+    );
+    const until = Date.now() + 8_000;
+    let served = 0;
+    // A closed loop of eight callers keeps a batch waiting at every stage for eight seconds.
+    await Promise.all(
+      images.map(async (image) => {
+        while (Date.now() < until) {
+          await client.segment({ image, query: QUERY }, { timeoutMs: 60_000 });
+          served++;
+        }
+      }),
+    );
+    expect(served).toBeGreaterThan(8);
+    for (const process of env.deployment.processes) {
+      const samples = await scrape(process.metricsUrl);
+      const p99 = total(samples, "pixellm_event_loop_lag_seconds", { quantile: "0.99" });
+      const max = total(samples, "pixellm_event_loop_lag_seconds", { quantile: "1" });
+      console.log(
+        `${process.role}: event-loop lag p99 ${(1000 * p99).toFixed(1)} ms, max ${(1000 * max).toFixed(1)} ms over ${served} requests`,
+      );
+      expect(p99, process.role).toBeGreaterThan(0);
+      expect(p99, process.role).toBeLessThanOrEqual(0.02);
+    }
+  });
+});
+
 describe("logs", () => {
   it("a request's prompt and image never reach any log; its lines carry the trace and ids", async () => {
     const secret = "quokka-zanzibar-4417";

@@ -26,13 +26,17 @@ export interface ProbeOptions {
   readonly timeoutMs?: number;
 }
 
-/** grpc.health.v1.Health/Check of `service` ("" for the whole server). */
+/**
+ * grpc.health.v1.Health/Check of `service` ("" for the whole server), on a channel of its own,
+ * or on `target` when it is a client (a prober timing many checks keeps its connection).
+ */
 export async function checkHealth(
-  target: string,
+  target: string | grpc.Client,
   service: string,
   options: ProbeOptions = {},
 ): Promise<HealthStatus> {
-  const client = new grpc.Client(target, grpc.credentials.createInsecure());
+  const client =
+    typeof target === "string" ? new grpc.Client(target, grpc.credentials.createInsecure()) : target;
   try {
     // HealthCheckRequest { string service = 1 } → HealthCheckResponse { ServingStatus status = 1 }
     const reply = await unaryCall<Buffer>((callback) =>
@@ -49,7 +53,7 @@ export async function checkHealth(
     for (const field of readFields(reply)) if (field.field === 1) code = fieldNumber(field);
     return HEALTH_STATUSES[code] ?? "UNKNOWN";
   } finally {
-    client.close();
+    if (client !== target) client.close();
   }
 }
 

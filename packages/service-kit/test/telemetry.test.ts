@@ -16,6 +16,7 @@ import { EngineError } from "@pixellm/errors";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installTestTracing } from "../../../test/support/test-tracing";
 import { DynamicBatcher, metadataWithContext, stageTelemetry, startServerCall } from "../src/index";
+import { observeEventLoopLag } from "../src/telemetry/event-loop-lag";
 
 let spans: InMemorySpanExporter;
 const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -109,5 +110,30 @@ describe("rpc telemetry", () => {
     expect(handled.find((p) => p.attributes.method === "/test.v1.Thing/Do")?.attributes.code).toBe(
       "INVALID_ARGUMENT",
     );
+  });
+});
+
+describe("event-loop lag", () => {
+  it("reports how late the loop ran: near zero when idle, the block's length when it was blocked", async () => {
+    const stop = observeEventLoopLag();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const idle = await points("pixellm_event_loop_lag_seconds");
+      const quantile = (ps: typeof idle, q: string) =>
+        ps.find((p) => p.attributes.quantile === q)?.value as number;
+      // A free loop runs its 10 ms timer within a few milliseconds (a loaded shared machine included).
+      expect(quantile(idle, "0.99")).toBeLessThan(0.02);
+      const blockedFor = 120;
+      const started = performance.now();
+      while (performance.now() - started < blockedFor) {
+        // a synchronous stretch, as an onnxruntime run on the main thread was
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const blocked = await points("pixellm_event_loop_lag_seconds");
+      expect(quantile(blocked, "1")).toBeGreaterThanOrEqual((blockedFor - 15) / 1000);
+      expect(quantile(blocked, "0.5")).toBeLessThanOrEqual(quantile(blocked, "0.99"));
+    } finally {
+      stop();
+    }
   });
 });

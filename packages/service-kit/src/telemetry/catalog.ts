@@ -196,6 +196,14 @@ export const METRICS = {
     help: "KV cache positions held / budget (0 to 1)",
     services: ["llm"],
   },
+  eventLoopLag: {
+    name: "pixellm_event_loop_lag_seconds",
+    instrument: "observableGauge",
+    labels: ["quantile"],
+    help: "How late this process's event loop ran what was due, over the last 10–20 s: quantile 0.5, 0.99 and 1 (the maximum). Model runs and image decoding happen in worker threads; lag here delays every call, stream and health check",
+    unit: "s",
+    services: ALL,
+  },
   modelLoad: {
     name: "pixellm_model_load_seconds",
     instrument: "gauge",

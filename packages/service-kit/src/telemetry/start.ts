@@ -23,6 +23,7 @@ import {
 import { ConfigError } from "../config";
 import { createLogger } from "../logger";
 import type { ServiceRole } from "./catalog";
+import { observeEventLoopLag } from "./event-loop-lag";
 import { FileSpanExporter } from "./file-span-exporter";
 import { onTelemetryShutdown } from "./lifecycle";
 import { startMetricsServer } from "./metrics-server";
@@ -60,6 +61,7 @@ export function startTelemetry(service: ServiceRole): void {
     logRecordProcessors: [],
   });
   sdk.start();
+  const stopLagging = observeEventLoopLag();
   const logger = createLogger({ service });
   const server = startMetricsServer(prometheus, config.metricsHost, config.metricsPort).then(
     (started) => {
@@ -76,6 +78,7 @@ export function startTelemetry(service: ServiceRole): void {
     },
   );
   onTelemetryShutdown(async () => {
+    stopLagging();
     await (await server)?.close();
     await sdk.shutdown();
   });
