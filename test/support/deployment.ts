@@ -21,8 +21,11 @@ export async function startTestDeployment(options: {
   gatewayEnv?: Record<string, string>;
   /** Environment of every process, over the defaults (telemetry, log level). */
   env?: Record<string, string>;
+  /** The bundle to serve (a fresh tiny one by default). */
+  bundle?: TinyBundle;
+  readyTimeoutMs?: number;
 }): Promise<TestDeployment> {
-  const tiny = await makeTinyBundle();
+  const tiny = options.bundle ?? (await makeTinyBundle());
   const logDir = await tempDir("deployment-logs");
   const keyPrefix = `test-${path.basename(logDir)}`;
   const deployment = await LocalDeployment.start({
@@ -47,6 +50,7 @@ export async function startTestDeployment(options: {
       },
     },
     logs: { kind: "directory", dir: logDir },
+    ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
   });
   return { deployment, tiny, keyPrefix, logDir };
 }
