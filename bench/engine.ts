@@ -4,10 +4,14 @@
  *   - each stage alone: latency at batch 1, throughput at batch 1 vs 8, peak RSS of a process
  *     holding just that stage;
  *   - generation of 32 and 128 new tokens: the KV-cached scheduler vs the official recompute
- *     loop (the whole sequence and CLIP again at every step), on the same graphs.
+ *     loop (the whole sequence and CLIP again at every step), on the same graphs;
+ *   - pure decode on the small model, 300 cached positions per row, batch 1 to 16: step time,
+ *     tokens/s, bytes a step reads, and % of the memory roofline (those bytes at the bandwidth
+ *     a copy reaches in the same run); then 1,000 steps of continuous batching at batch 8 and
+ *     the resident memory along them.
  *
- *   pnpm bench:engine [--quick]     prints tables, writes bench/results/engine.json
- *   --quick: tiny model only
+ *   pnpm bench:engine [--quick | --decode]     prints tables, writes bench/results/engine.json
+ *   --quick: tiny model only, no pure-decode table; --decode: the pure-decode table only
  */
 import path from "node:path";
 import { rm } from "node:fs/promises";
@@ -33,7 +37,20 @@ interface GenerationResult {
   peakRssBytes: number;
 }
 
-const presets: PresetName[] = process.argv.includes("--quick") ? ["tiny"] : ["tiny", "small"];
+interface DecodeStep {
+  stepMs: number;
+  /** Cache positions per row a step reads (the cached 300+ rounded up to the cache's width). */
+  width: number;
+  weightBytes: number;
+  kvBytes: number;
+}
+
+const decodeOnly = process.argv.includes("--decode");
+const presets: PresetName[] = process.argv.includes("--quick")
+  ? ["tiny"]
+  : decodeOnly
+    ? []
+    : ["tiny", "small"];
 const work = await tempDir("engine-bench");
 const results: Record<
   string,
@@ -79,7 +96,70 @@ try {
       ]),
     );
   }
-  await writeResults("engine", { presets: results });
+  const decode = process.argv.includes("--quick") ? undefined : await pureDecode();
+  await writeResults(decodeOnly ? "engine-decode" : "engine", {
+    presets: results,
+    ...(decode ? { decode } : {}),
+  });
 } finally {
   await rm(work, { recursive: true, force: true });
+}
+
+/** The pure-decode table and the memory run, on the small model. */
+async function pureDecode() {
+  const bundleDir = await generatedBundle({ outDir: path.join(work, "decode"), preset: "small", seed: 0 });
+  // The roofline's bandwidth: the best copy, before and after the steps (a busy machine only lowers it).
+  const copies = [await runChild<{ bytesPerSecond: number }>("decode-child.ts", ["copy"])];
+  const steps = await runChild<Record<number, DecodeStep>>("decode-child.ts", [
+    "steps",
+    bundleDir,
+    "1",
+    "2",
+    "4",
+    "8",
+    "16",
+  ]);
+  copies.push(await runChild<{ bytesPerSecond: number }>("decode-child.ts", ["copy"]));
+  const bandwidth = Math.max(...copies.map((c) => c.bytesPerSecond));
+  const memory = await runChild<{ rss: number[]; steps: number }>("decode-child.ts", [
+    "memory",
+    bundleDir,
+    "1000",
+  ]);
+
+  const rows = Object.entries(steps).map(([batch, r]) => {
+    const bytes = r.weightBytes + r.kvBytes;
+    const rooflineMs = (1000 * bytes) / bandwidth;
+    return { batch: Number(batch), ...r, bytes, rooflineMs, ofRoofline: rooflineMs / r.stepMs };
+  });
+  console.log(
+    `\nsmall model: pure decode, 300 cached positions per row (cache width ${steps[1]!.width}); copy bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s (read + written)`,
+  );
+  printTable(
+    ["batch", "step", "tokens/s", "bytes / step", "roofline step", "% of roofline"],
+    rows.map((r) => [
+      String(r.batch),
+      `${r.stepMs.toFixed(1)} ms`,
+      ((1000 * r.batch) / r.stepMs).toFixed(0),
+      `${(r.bytes / 1e6).toFixed(0)} MB`,
+      `${r.rooflineMs.toFixed(1)} ms`,
+      `${(100 * r.ofRoofline).toFixed(0)}%`,
+    ]),
+  );
+  const ratio = steps[8]!.stepMs / steps[1]!.stepMs;
+  const [first, last] = [memory.rss[1] ?? memory.rss[0]!, memory.rss[memory.rss.length - 1]!];
+  const growth = last / first - 1;
+  console.log(
+    `batch-8 step / batch-1 step: ${ratio.toFixed(2)}x (target <= 2); batch 8 at ${(100 * rows[3]!.ofRoofline).toFixed(0)}% of the roofline (target >= 50%)`,
+  );
+  console.log(
+    `memory over ${memory.steps} decode steps at batch 8 (sequences replaced as they finish): RSS ${(first / 1e6).toFixed(0)} MB at step 200, ${(last / 1e6).toFixed(0)} MB at the end (${(100 * growth).toFixed(1)}%)`,
+  );
+  return {
+    bandwidth,
+    copies,
+    rows,
+    batch8OverBatch1: ratio,
+    memory: { ...memory, growthAfterStep200: growth },
+  };
 }
