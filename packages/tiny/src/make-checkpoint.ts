@@ -14,7 +14,7 @@ import {
 } from "@pixellm/checkpoint";
 import { buildPrompt, loadTokenizer, tokenizerImageToken, writeTinyTokenizer } from "@pixellm/tokenizer";
 import { clipConfigJson, pixellmConfigJson } from "./configs";
-import { PLANTED_ANSWER_PIECES, plantChain } from "./planted-answer";
+import { PLANTED_ANSWER_PIECES, plantChain, plantedLeadIn } from "./planted-answer";
 import { type CheckpointPreset, PRESETS, type PresetName } from "./presets";
 import { type DtypePolicy, sampleParameter } from "./synth-weights";
 import { writeGeneratedWeights } from "./write-weights";
@@ -26,6 +26,11 @@ export interface MakeCheckpointOptions {
   readonly dtype?: DtypePolicy;
   /** Override the preset: plant the answer (short, ends with </s>) or not (answers run long). */
   readonly plantAnswer?: boolean;
+  /**
+   * Text tokens the planted answer says before its codebook group (default 4: "Sure, it is"):
+   * a longer answer for workloads that should look like real ones.
+   */
+  readonly plantedLeadIn?: number;
   /**
    * Zero the LM-head row of </s>, so greedy decoding practically never ends before
    * max_new_tokens (random logits put some other token above 0): fixed-length workloads.
@@ -70,7 +75,12 @@ export async function makeCheckpoint(options: MakeCheckpointOptions): Promise<Ge
       const promptIds = tokenizerImageToken(tokenizer, buildPrompt("What is it?"));
       const seg = codebookTokenNames(config).map((name) => tokenizerInfo.addedTokens[name]!);
       plantedAnswer = [
-        ...PLANTED_ANSWER_PIECES.map((p) => tokenizer.pieceToId(p)),
+        ...plantedLeadIn(
+          PLANTED_ANSWER_PIECES.map((p) => tokenizer.pieceToId(p)),
+          options.plantedLeadIn ?? PLANTED_ANSWER_PIECES.length,
+          tokenizerInfo.vocabSize,
+          new Set([...promptIds, ...seg, tokenizer.pieceToId("."), config.eos_token_id]),
+        ),
         ...seg,
         tokenizer.pieceToId("."),
         config.eos_token_id,

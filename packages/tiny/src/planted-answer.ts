@@ -36,3 +36,21 @@ export function plantChain(
     for (let i = 0; i < hidden; i++) lmHead[to + i] = scale * embed[from + i]!;
   }
 }
+
+/**
+ * The planted answer's text before its codebook group: "Sure, it is" and then, up to `length`
+ * tokens, further vocabulary ids in order, each used once (the chain may not repeat a token)
+ * and none of `taken` (the prompt's, the group's, "." and </s>).
+ */
+export function plantedLeadIn(
+  start: readonly number[],
+  length: number,
+  vocabSize: number,
+  taken: ReadonlySet<number>,
+): number[] {
+  const ids = start.slice(0, length);
+  const used = new Set([...taken, ...ids]);
+  for (let id = 3; ids.length < length && id < vocabSize; id++) if (!used.has(id)) ids.push(id);
+  if (ids.length < length) throw new Error(`the vocabulary has too few tokens for a ${length}-token lead-in`);
+  return ids;
+}
