@@ -9,17 +9,25 @@ import type { LoadedStage, StageProcess } from "./run-stage";
 import type { BatchingConfig } from "./stage-settings";
 import { type StageTelemetry, stageTelemetry } from "./telemetry/stage-telemetry";
 
-export interface StageModel {
+interface StageModel {
   /** Part of the load spent warming up. */
   readonly warmUpMs: number;
   close(): Promise<void>;
+}
+
+/** What a batched runtime runs: the stage's batch function, a warm-up item, and the stage's release. */
+export interface BatchedStageModel<I, R> {
+  readonly execute: BatchExecutor<I, R>;
+  /** Run once before serving when the stage warms up; its failure fails the start. */
+  readonly warmUpItem: () => I;
+  readonly close: () => Promise<void>;
 }
 
 export class BatchedRuntime<I, R> {
   private readonly batcher: DynamicBatcher<I, R>;
   private readonly telemetry: StageTelemetry;
 
-  constructor(
+  private constructor(
     stage: string,
     config: BatchingConfig,
     private readonly model: StageModel,
@@ -31,6 +39,24 @@ export class BatchedRuntime<I, R> {
       execute,
       this.telemetry.onBatch,
     );
+  }
+
+  /** Warms the stage up (when configured) and starts its batcher; a failed start releases the stage. */
+  static async start<I, R>(
+    stage: string,
+    config: BatchingConfig & { readonly warmUp: boolean },
+    model: BatchedStageModel<I, R>,
+  ): Promise<BatchedRuntime<I, R>> {
+    const started = performance.now();
+    if (config.warmUp) {
+      const [outcome] = await model.execute([model.warmUpItem()]);
+      if (outcome instanceof Error) {
+        await model.close();
+        throw outcome;
+      }
+    }
+    const warmUpMs = performance.now() - started;
+    return new BatchedRuntime(stage, config, { warmUpMs, close: model.close }, model.execute);
   }
 
   get warmUpMs(): number {

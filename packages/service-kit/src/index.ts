@@ -59,6 +59,6 @@ export {
   BatchedRuntime,
   batchedStage,
   serverSettings,
-  type StageModel,
+  type BatchedStageModel,
   type StageServerSettings,
 } from "./batched-stage";

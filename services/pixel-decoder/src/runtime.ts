@@ -21,30 +21,18 @@ export async function decoderRuntime(
   bundle: LoadedBundle,
   worker: DecoderWorker,
 ): Promise<DecoderRuntime> {
-  const started = performance.now();
-  if (config.warmUp) {
+  const { config: model, geometry, preprocessing } = bundle.manifest;
+  const size = preprocessing.imageSize;
+  const batches = await BatchedRuntime.start<DecodeInput, DecodeOutput>("pixel-decoder", config, {
+    execute: (items) => worker.decode(items),
     // One whole codebook group, so the graph runs (an item without targets skips it).
-    const { config: model, geometry, preprocessing } = bundle.manifest;
-    const size = preprocessing.imageSize;
-    const [outcome] = await worker.decode([
-      {
-        codebookHidden: float32Tensor([geometry.codebookSize, model.hidden_size]),
-        decoderFeatures: float32Tensor([2, model.out_dim, geometry.patchGrid, geometry.patchGrid]),
-        resized: [size, size],
-        original: [size, size],
-      },
-    ]);
-    if (outcome instanceof Error) {
-      await worker.close();
-      throw outcome;
-    }
-  }
-  const model = { warmUpMs: performance.now() - started, close: () => worker.close() };
-  return {
-    bundle,
-    provider: worker.provider,
-    batches: new BatchedRuntime<DecodeInput, DecodeOutput>("pixel-decoder", config, model, (items) =>
-      worker.decode(items),
-    ),
-  };
+    warmUpItem: () => ({
+      codebookHidden: float32Tensor([geometry.codebookSize, model.hidden_size]),
+      decoderFeatures: float32Tensor([2, model.out_dim, geometry.patchGrid, geometry.patchGrid]),
+      resized: [size, size],
+      original: [size, size],
+    }),
+    close: () => worker.close(),
+  });
+  return { bundle, provider: worker.provider, batches };
 }

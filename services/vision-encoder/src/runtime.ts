@@ -24,24 +24,11 @@ export async function visionRuntime(
   worker: VisionWorker,
 ): Promise<VisionRuntime> {
   const dims = visionDims(bundle.manifest);
-  const started = performance.now();
-  if (config.warmUp) {
-    const size = dims.imageSize;
-    const [outcome] = await worker.encode([
-      { pixelValues: float32Tensor([3, size, size]), resized: [size, size] },
-    ]);
-    if (outcome instanceof Error) {
-      await worker.close();
-      throw outcome;
-    }
-  }
-  const model = { warmUpMs: performance.now() - started, close: () => worker.close() };
-  return {
-    bundle,
-    provider: worker.provider,
-    dims,
-    batches: new BatchedRuntime<VisionInput, VisionOutput>("vision-encoder", config, model, (items) =>
-      worker.encode(items),
-    ),
-  };
+  const size = dims.imageSize;
+  const batches = await BatchedRuntime.start<VisionInput, VisionOutput>("vision-encoder", config, {
+    execute: (items) => worker.encode(items),
+    warmUpItem: () => ({ pixelValues: float32Tensor([3, size, size]), resized: [size, size] }),
+    close: () => worker.close(),
+  });
+  return { bundle, provider: worker.provider, dims, batches };
 }
