@@ -1,9 +1,10 @@
 /**
- * `pixellm serve` as users run it: the embedded server as a child process, its gRPC and /metrics
- * ports read from what it prints, stopped with SIGTERM.
+ * `pixellm serve` as developers run it: the embedded server as a child process from source, its
+ * gRPC and /metrics ports read from what it prints, stopped with SIGTERM.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { FROM_SOURCE } from "../../scripts/build/entry-points";
 
 const MAIN = path.join(import.meta.dirname, "../../packages/cli/src/main.ts");
 
@@ -22,7 +23,7 @@ export async function startEmbeddedServer(
 ): Promise<EmbeddedServer> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", MAIN, "serve", "--model", bundleDir, "--port", "0"],
+    [...FROM_SOURCE, MAIN, "serve", "--model", bundleDir, "--port", "0"],
     {
       env: { ...process.env, PIXELLM_METRICS_PORT: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
