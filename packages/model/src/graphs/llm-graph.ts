@@ -151,7 +151,8 @@ function cachedAttention(
   // cpu), and the Reshape in between keeps the scale out of the fusion.
   const scaled = g.op("Div", [q, g.scalar(Math.sqrt(headDim))]);
   const grouped = g.op("Reshape", [scaled, shapeOf(g, [batch, kvh, g.int64s([-1, headDim])])]); // [B,kv,G·S,d]
-  const scores = (keys: string) => g.op("MatMul", [grouped, g.op("Transpose", [keys], { perm: [0, 1, 3, 2] })]);
+  const scores = (keys: string) =>
+    g.op("MatMul", [grouped, g.op("Transpose", [keys], { perm: [0, 1, 3, 2] })]);
   const cachedScores = scores(cached.key); // [B,kv,G·S,C]
   const joined = toFloat32(g, g.op("Concat", [cachedScores, scores(fresh.key)], { axis: -1 })); // [B,kv,G·S,C+S]
   // The bias [B,1,S,C+S] applies to every group: scores are viewed as [B,kv,G,S,C+S] for the add.
