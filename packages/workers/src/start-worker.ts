@@ -1,12 +1,11 @@
 /**
- * Starting a worker thread whose entry module sits next to its starter. The entry is resolved
- * with the starter's own extension: `.js` once compiled (plain Node, no tsx needed), `.ts` when
- * run from sources (vitest, tsx), where the worker first registers tsx's loader itself, because
- * workers inherit no loader. The entry answers once with `{ ready }` or `{ failed }` (see
- * serveWorker), then serves calls.
+ * Starting a worker thread whose entry module sits next to its starter, named as CONTRIBUTING.md
+ * says: `new URL("./x-entry.ts", import.meta.url)`, which the build rewrites to `./x-entry.js`.
+ * A compiled entry runs on plain Node (no tsx in production). A `.ts` entry (vitest, tsx) first
+ * registers tsx's loader in the worker, because vitest's workers inherit none, and resolves the
+ * workspace to its sources like its entry. The entry answers once with `{ ready }` or
+ * `{ failed }` (see serveWorker), then serves calls.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { EngineError, type EngineErrorCode } from "@pixellm/errors";
 import { CallClient } from "./calls";
@@ -22,17 +21,15 @@ export interface StartedWorker<Info> {
   readonly info: Info;
 }
 
-/**
- * Starts `entry` (a file name without extension, next to `starterUrl`, the starter's
- * import.meta.url) with `workerData`, and waits for it to open.
- */
+/** Starts `entry` with `workerData` and waits for it to open. */
 export async function startWorker<Info>(
-  starterUrl: string,
-  entry: string,
+  entry: URL,
   workerData: unknown,
   name: string,
 ): Promise<StartedWorker<Info>> {
-  const worker = new Worker(entryUrl(starterUrl, entry), { workerData, name });
+  const worker = entry.pathname.endsWith(".ts")
+    ? new Worker(fromSource(entry), { workerData, name, execArgv: [...process.execArgv, FROM_SOURCES] })
+    : new Worker(entry, { workerData, name });
   const opened = await firstMessage<Info>(worker, name);
   if ("failed" in opened) {
     await worker.terminate();
@@ -70,12 +67,12 @@ async function firstMessage<Info>(worker: Worker, name: string): Promise<WorkerO
   }
 }
 
-function entryUrl(starterUrl: string, entry: string): URL {
-  const extension = path.extname(fileURLToPath(starterUrl));
-  const url = new URL(`./${entry}${extension}`, starterUrl);
-  if (extension !== ".ts") return url;
+// scripts/build/entry-points.ts SOURCE_CONDITION: workspace imports resolve to their sources.
+const FROM_SOURCES = "--conditions=@pixellm/source";
+
+function fromSource(entry: URL): URL {
   const boot = `import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))};
 register();
-await import(${JSON.stringify(url.href)});`;
+await import(${JSON.stringify(entry.href)});`;
   return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }

@@ -28,7 +28,7 @@ export class ImageWorkers {
   static async start(count: number): Promise<ImageWorkers> {
     const started = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        startWorker<null>(import.meta.url, "image-worker-entry", null, `pixellm-image-${i}`),
+        startWorker<null>(new URL("./image-worker-entry.ts", import.meta.url), null, `pixellm-image-${i}`),
       ),
     );
     return new ImageWorkers(started.map(({ worker, client }) => ({ worker, client, busy: 0 })));

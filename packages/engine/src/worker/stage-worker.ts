@@ -33,8 +33,7 @@ export class StageWorker {
   ): Promise<StageWorker> {
     const name = `pixellm-${spec.stages.join("+")}`;
     const { worker, client, info } = await startWorker<WorkerReady>(
-      import.meta.url,
-      "stage-worker-entry",
+      new URL("./stage-worker-entry.ts", import.meta.url),
       spec,
       name,
     );
