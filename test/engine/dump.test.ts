@@ -184,7 +184,7 @@ describe("segment --dump", () => {
             "logits",
             "last_hidden",
             "inputs_embeds",
-          ].includes(o.name) || o.name.startsWith("present."),
+          ].includes(o.name) || o.name.startsWith("new_key_values."),
       );
     }
     await writeFile(manifestFile, JSON.stringify(manifest));
