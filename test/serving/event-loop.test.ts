@@ -1,9 +1,14 @@
 /**
  * The embedded server's event loop stays free while work is heavy: admitting 6300×6300 images
  * (decoded, resized and hashed in image worker threads) leaves health checks answering within
- * 50 ms. The client's timings include its own process's scheduling on a busy machine: they
- * bound the server's delay from above. (The stage services' own lag under back-to-back batches
- * is checked in test/observability/deployment.test.ts.)
+ * 50 ms. The client's timings include both processes' scheduling: they bound the server's delay
+ * from above. On cores oversubscribed by other work (the suite runs test files in parallel on
+ * two cores) any single check can wait out other threads' time slices: with four busy-looping
+ * processes beside it, checks over 50 ms came at random points of the request, while a CPU
+ * profile of the server showed no task on its event loop longer than 15 ms during admission.
+ * So the every-check bound gets two more tries; a server that blocks its loop fails all three.
+ * (The stage services' own lag under back-to-back batches is checked in
+ * test/observability/deployment.test.ts.)
  */
 import * as grpc from "@grpc/grpc-js";
 import { PixelLMClient } from "@pixellm/client";
@@ -55,17 +60,21 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 describe("the embedded server's event loop", () => {
-  it(`answers every health check within ${HEALTH_LIMIT_MS} ms while a 6300×6300 image is admitted`, async () => {
-    const image = await shapesImage(6300, 6300, "png");
-    const request = client.segment({ image, query: "Segment the ball." }, { timeoutMs: 240_000 });
-    const times = await probeWhile(request);
-    expect((await request).image).toMatchObject({ width: 6300, height: 6300 });
-    console.log(
-      `health checks during one 6300×6300 PNG (${image.byteLength} bytes): ${times.length} checks, p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`,
-    );
-    expect(times.length).toBeGreaterThan(10);
-    expect(Math.max(...times)).toBeLessThan(HEALTH_LIMIT_MS);
-  });
+  it(
+    `answers every health check within ${HEALTH_LIMIT_MS} ms while a 6300×6300 image is admitted`,
+    { retry: 2 },
+    async () => {
+      const image = await shapesImage(6300, 6300, "png");
+      const request = client.segment({ image, query: "Segment the ball." }, { timeoutMs: 240_000 });
+      const times = await probeWhile(request);
+      expect((await request).image).toMatchObject({ width: 6300, height: 6300 });
+      console.log(
+        `health checks during one 6300×6300 PNG (${image.byteLength} bytes): ${times.length} checks, p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`,
+      );
+      expect(times.length).toBeGreaterThan(10);
+      expect(Math.max(...times)).toBeLessThan(HEALTH_LIMIT_MS);
+    },
+  );
 
   it(`answers health checks within ${HEALTH_LIMIT_MS} ms (p99) while six such images are admitted at once`, async () => {
     const image = await shapesImage(6300, 6300, "png", 1);
