@@ -8,13 +8,17 @@
  *
  *   pnpm bench:eval [--data FILE.json --images DIR] [--model BUNDLE] [--limit N] [--levels 1,16]
  *
- * Defaults: the CLI's default bundle and the hand-made examples/muse-mini file (switch DEFAULT_DATA
- * to the shipped val split once it exists); at most 64 questions per pass, and enough passes for
+ * Defaults: the CLI's default bundle (the trained demo model) and the synthetic val split it was
+ * held out from (`pixellm make-dataset --seed 0 --val 60`, regenerated into a temporary directory:
+ * every scene is a pure function of the seed); at most 64 questions per pass, and enough passes for
  * MIN_QUESTIONS questions per measurement. Prints a table, writes bench/results/eval.json.
  */
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadMuseFile } from "@pixellm/muse";
+import { writeDataset } from "@pixellm/synth";
 import { defaultBundle } from "../packages/cli/src/default-bundle";
 import { engineSegmenter } from "../packages/cli/src/eval/engine-segmenter";
 import { summarize } from "../packages/cli/src/eval/eval-summary";
@@ -24,11 +28,17 @@ import { runEval } from "../packages/cli/src/eval/run-eval";
 import { benchDeployment } from "./support/deployment";
 import { printTable, writeResults } from "./support/report";
 
-const REPO = path.join(import.meta.dirname, "..");
-const DEFAULT_DATA = {
-  data: path.join(REPO, "examples/muse-mini/muse.json"),
-  images: path.join(REPO, "examples/muse-mini/images"),
-};
+/** The val split the demo model was trained beside (scripts/train/run.sh: seed 0, 60 images). */
+async function syntheticValSplit(): Promise<{ data: string; images: string }> {
+  const outDir = await mkdtemp(path.join(os.tmpdir(), "bench-eval-"));
+  const [val] = await writeDataset({
+    outDir,
+    seed: 0,
+    images: { train: 0, val: 60, test: 0 },
+    questionsPerImage: 8,
+  });
+  return { data: val!.file, images: val!.imageDir };
+}
 /** Questions per measurement at least: small files are evaluated several times over. */
 const MIN_QUESTIONS = 32;
 
@@ -42,8 +52,8 @@ const { values } = parseArgs({
   },
 });
 if (Boolean(values.data) !== Boolean(values.images)) throw new Error("give --data and --images together");
-const data = values.data ?? DEFAULT_DATA.data;
-const images = values.images ?? DEFAULT_DATA.images;
+const { data, images } =
+  values.data && values.images ? { data: values.data, images: values.images } : await syntheticValSplit();
 const limit = Number(values.limit);
 const levels = values.levels.split(",").map(Number);
 const bundle = values.model ?? (await defaultBundle());

@@ -1,6 +1,7 @@
-"""Phase 3: train everything after the frozen tower (projectors, neck, LLM, text_hidden_fcs, mask
-decoder) on PixelLM's own objective, teacher-forced: cross-entropy on the answer tokens plus BCE
-and Dice on the masks decoded from the hidden states that predicted each [SEGk] token.
+"""Phases 3 and 4: the LLM side, then everything after the frozen tower (projectors, neck, LLM,
+text_hidden_fcs, mask decoder), teacher-forced on PixelLM's own objective: cross-entropy on the
+answer tokens, BCE and Dice on the masks decoded from the hidden states that predicted each [SEGk]
+token, and the distance of the fused prompts from the oracle prompts of phase 2.
 
 The forward pass is the reference's (scripts/reference/pixellm_torch.py), the code the golden tests
 hold the ONNX graphs to. One saving: the questions of an image share the prompt up to <im_end>
@@ -13,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from data import CANVAS, canvas_mask
+from decoder_pretraining import object_prompts
 
 IMAGE_TOKEN = -200
 LOSS_GRID = 224  # masks are compared on the 448 canvas at half resolution
@@ -36,12 +38,16 @@ def image_token_mask(clip_hw):
 class Objective:
     """The teacher-forced forward pass over a split whose CLIP taps are computed already."""
 
-    def __init__(self, model, split, features, clip_sizes, seg_ids):
+    def __init__(self, model, split, features, clip_sizes, seg_ids, oracle=None):
+        """oracle (decoder_pretraining.OraclePrompts): when given, forward() also returns
+        `distill`, the mean squared distance of the fused prompts from the oracle prompts of their
+        targets."""
         self.model = model
         self.split = split
         self.features = features  # [images, 2, 1024, W] float16: hidden_states[-2], [-11] without CLS
         self.clip_sizes = clip_sizes
         self.seg_ids = torch.tensor(seg_ids)
+        self.oracle = oracle
         self.targets = {}
 
     def target_mask(self, image_index, object_index):
@@ -53,9 +59,25 @@ class Objective:
             self.targets[key] = mask.half()
         return self.targets[key].float()
 
-    def forward(self, batch):
-        """-> cross-entropy, mean BCE and Dice of the scored masks, and (predicted logits, ground
-        truth) of those masks on the 224 loss grid, cropped to the image."""
+    def decode(self, image_index, prompts, objects):
+        """Masks of `prompts` [N, 2, D] on one image against the masks of `objects` (object
+        indices, one per prompt): -> (logits, ground truth) [N, rows, cols] on the 224 loss grid,
+        cropped to the image."""
+        m = self.model
+        taps = self.features[image_index: image_index + 1].float()
+        features = m.decoder_features_from_taps(taps[:, 0], [taps[:, 1]])
+        low_res = m.low_res_masks(prompts, features)
+        pred = F.interpolate(low_res, (LOSS_GRID, LOSS_GRID), mode="bilinear", align_corners=False)[:, 0]
+        gt = torch.stack([self.target_mask(image_index, o) for o in objects])
+        h, w = self.clip_sizes[image_index]
+        rows_valid = math.ceil(h * LOSS_GRID / CANVAS)
+        cols_valid = math.ceil(w * LOSS_GRID / CANVAS)
+        return pred[:, :rows_valid, :cols_valid], gt[:, :rows_valid, :cols_valid]
+
+    def forward(self, batch, decode_masks=True):
+        """-> cross-entropy, mean BCE and Dice of the scored masks (zero without decode_masks), the
+        distillation loss (with an oracle), and (predicted logits, ground truth) of the scored
+        masks on the 224 loss grid, cropped to the image."""
         m = self.model
         llm = m.llm
         embed = lambda ids: F.embedding(torch.tensor(ids), m.w["model.embed_tokens.weight"])  # noqa: E731
@@ -109,6 +131,13 @@ class Objective:
         per_question = [int(torch.isin(torch.tensor(a), self.seg_ids).sum()) for a in answers]
         fused_all = m.fuse(m.text_hidden_fcs(seg_hidden))  # [targets, 2, D]
 
+        distill = torch.zeros([])
+        if self.oracle is not None:
+            all_targets = [(self.split.images[batch.images[k]], self.split.images[batch.images[k]]["questions"][q]["targets"]) for k, q, _, _ in batch.questions]
+            assert sum(len(t) for _, t in all_targets) == len(fused_all), "a question's [SEG] groups do not match its targets"
+            oracle = torch.cat([self.oracle(*object_prompts(image, t)) for image, t in all_targets])
+            distill = F.mse_loss(fused_all, oracle.detach())
+
         bce_sum, dice_sum, count, offset = 0.0, 0.0, 0, 0
         scored_masks = []
         targets_by_image = {k: [] for k in range(len(batch.images))}
@@ -120,16 +149,9 @@ class Objective:
             targets_by_image[k] += [targets[t] for t in scored]
             offset += seg_count // 6
         for k, image_index in enumerate(batch.images):
-            if not targets_by_image[k]:
+            if not decode_masks or not targets_by_image[k]:
                 continue
-            features = m.decoder_features_from_taps(selected[k: k + 1], [second[k: k + 1]])
-            low_res = m.low_res_masks(torch.cat(fused_by_image[k]), features)
-            pred = F.interpolate(low_res, (LOSS_GRID, LOSS_GRID), mode="bilinear", align_corners=False)[:, 0]
-            gt = torch.stack([self.target_mask(image_index, o) for o in targets_by_image[k]])
-            h, w = self.clip_sizes[image_index]
-            rows_valid = math.ceil(h * LOSS_GRID / CANVAS)
-            cols_valid = math.ceil(w * LOSS_GRID / CANVAS)
-            pred, gt = pred[:, :rows_valid, :cols_valid], gt[:, :rows_valid, :cols_valid]
+            pred, gt = self.decode(image_index, torch.cat(fused_by_image[k]), targets_by_image[k])
             bce_sum = bce_sum + F.binary_cross_entropy_with_logits(pred, gt, reduction="none").mean((1, 2)).sum()
             p = pred.sigmoid()
             dice_sum = dice_sum + (1 - (2 * (p * gt).sum((1, 2)) + 1) / (p.sum((1, 2)) + gt.sum((1, 2)) + 1)).sum()
@@ -139,36 +161,39 @@ class Objective:
             "ce": ce,
             "bce": bce_sum / max(count, 1),
             "dice": dice_sum / max(count, 1),
+            "distill": distill,
             "token_accuracy": token_accuracy.item(),
             "masks": scored_masks,
         }
 
 class Trainer:
-    def __init__(self, objective, lr, steps, warmup):
+    """AdamW with warmup and cosine decay over `steps` on loss = Σ weights[k] · loss k. Without
+    "bce" and "dice" in the weights, no mask is decoded (the LLM-only phase)."""
+
+    def __init__(self, objective, lr, steps, warmup, weights, trainable):
         self.objective = objective
-        trainable = [
-            t for name, t in objective.model.w.items()
-            if not name.endswith("inv_freq") and not name.endswith("gaussian_matrix")
-        ]
         for t in trainable:
             t.requires_grad_(True)
         self.trainable = trainable
         self.optimizer = torch.optim.AdamW(trainable, lr=lr, betas=(0.9, 0.95), weight_decay=0.01)
-        self.lr, self.steps, self.warmup = lr, steps, warmup
+        self.lr, self.steps, self.warmup, self.weights = lr, steps, warmup, weights
 
     def step(self, index, batch):
         lr = self.lr * min(1.0, (index + 1) / self.warmup) * 0.5 * (1 + math.cos(math.pi * index / self.steps))
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        out = self.objective.forward(batch)
-        ce, bce, dice = out["ce"], out["bce"], out["dice"]
-        loss = ce + 2.0 * bce + 1.0 * dice
+        out = self.objective.forward(batch, decode_masks="bce" in self.weights or "dice" in self.weights)
+        loss = sum(weight * out[name] for name, weight in self.weights.items())
         self.optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.trainable, 1.0)
         self.optimizer.step()
-        return {"loss": loss.item(), "ce": ce.item(), "bce": float(bce), "dice": float(dice), "lr": lr,
-                "token_accuracy": out["token_accuracy"]}
+        stats = {name: float(out[name]) for name in ("ce", "bce", "dice", "distill")}
+        return {"loss": loss.item(), **stats, "lr": lr, "token_accuracy": out["token_accuracy"]}
+
+    def finish(self):
+        for t in self.trainable:
+            t.requires_grad_(False)
 
 
 def sample_batch(split, images_per_batch, questions_per_image, targets_per_question, generator):
@@ -204,15 +229,14 @@ def validate(objective):
     return {"val_mask_iou": sum(ious) / len(ious), "val_token_accuracy": sum(accuracies) / len(accuracies)}
 
 
-def train(trainer, split, steps, batch_shape, log, seed, validation=None, validate_every=0):
+def train(trainer, split, steps, batch_shape, log, seed, validation=None, validate_every=0, phase="pixellm"):
     """batch_shape: (images, questions per image, targets per question)."""
     generator = torch.Generator().manual_seed(seed)
     started = time.time()
     for index in range(steps):
         stats = trainer.step(index, sample_batch(split, *batch_shape, generator))
         if index % 20 == 0 or index == steps - 1:
-            log({"phase": "pixellm", "step": index, "seconds": round(time.time() - started, 1), **stats})
+            log({"phase": phase, "step": index, "seconds": round(time.time() - started, 1), **stats})
         if validation is not None and validate_every and ((index + 1) % validate_every == 0 or index == steps - 1):
-            log({"phase": "validation", "step": index, **validate(validation)})
-    for t in trainer.trainable:
-        t.requires_grad_(False)
+            log({"phase": f"{phase} validation", "step": index, **validate(validation)})
+    trainer.finish()

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Trains the demo PixelLM from scratch on the synthetic MUSE data prepared by prepare.ts and
-writes its checkpoint in the official layout (WORK/checkpoint/model.safetensors beside the configs
-and tokenizer files prepare.ts wrote, and WORK/vision-tower/model.safetensors). Recipe and loss
-curve: scripts/train/README.md.
+"""Trains the demo PixelLM on the synthetic MUSE data prepared by prepare.ts and writes its
+checkpoint in the official layout (WORK/checkpoint/model.safetensors beside the configs and
+tokenizer files prepare.ts wrote, and WORK/vision-tower/model.safetensors). Four phases: the
+vision tower set by construction (feature_tower.py), the pixel decoder on oracle prompts
+(decoder_pretraining.py), the LLM taught to answer and to produce those prompts, then everything
+but the tower on PixelLM's own loss (pixellm_training.py). Recipe and loss curve:
+scripts/train/README.md.
 
-usage: train.py --work WORK [--seed 0] [--vision-steps N] [--steps N] [--threads 2]
+usage: train.py --work WORK [--seed 0] [--decoder-steps N] [--llm-steps N] [--joint-steps N] [--threads 2]
 """
 import argparse
 import json
@@ -18,9 +21,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import pixellm_torch as reference  # noqa: E402
 from data import Split, load_image  # noqa: E402
+import decoder_pretraining  # noqa: E402
+from feature_tower import set_tower  # noqa: E402
 from pixellm_training import Objective, Trainer, train  # noqa: E402
-from scene_labels import SceneLabels  # noqa: E402
-from vision_pretraining import pretrain  # noqa: E402
 from weights import create, write_safetensors  # noqa: E402
 
 
@@ -28,13 +31,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", required=True)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--vision-steps", type=int, default=300)
-    parser.add_argument("--vision-batch", type=int, default=24)
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--decoder-steps", type=int, default=1200)
+    parser.add_argument("--decoder-images", type=int, default=2, help="images per phase-2 step")
+    parser.add_argument("--decoder-objects", type=int, default=4, help="objects decoded per image in phase 2")
+    parser.add_argument("--llm-steps", type=int, default=1000)
+    parser.add_argument("--joint-steps", type=int, default=300)
     parser.add_argument("--images-per-batch", type=int, default=2)
     parser.add_argument("--questions-per-image", type=int, default=6)
     parser.add_argument("--targets-per-question", type=int, default=1)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=2e-3, help="phases 2 and 3; phase 4 takes a quarter")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--validate-images", type=int, default=0, help="val images for the progress reading")
     parser.add_argument("--validate-every", type=int, default=200)
@@ -58,31 +63,39 @@ def main():
     with open(os.path.join(args.work, "prep", "tokens.json")) as f:
         tokens = json.load(f)
     llm_w, clip_w = create(os.path.join(args.work, "layout.json"), args.seed)
+    set_tower(clip_w, clip_cfg)
     model = reference.PixelLM(llm_w, cfg, clip_w, clip_cfg)
-    split = Split(os.path.join(args.work, "prep", "train.json"))
 
-    # Images are decoded and resized once; the 448 canvases stay in memory as uint8-range floats.
-    images = [load_image(image["file"]) for image in split.images]
-    clip_sizes = [hw for _, hw in images]
-    log({"phase": "load", "images": len(images), "questions": len(split.questions)})
+    def prepare(split_name, limit=None):
+        """Images decoded and resized once, and their taps."""
+        split = Split(os.path.join(args.work, "prep", f"{split_name}.json"))
+        split.images = split.images[:limit]
+        images = [load_image(image["file"]) for image in split.images]
+        return split, tower_features(model.clip, images), [hw for _, hw in images]
 
-    labels = [SceneLabels(image, hw) for image, hw in zip(split.images, clip_sizes)]
-    pretrain(model.clip, clip_w, images, labels, args.vision_steps, args.vision_batch, args.lr, log, args.seed)
-
-    # Frozen tower: both taps of every image, computed once.
-    features = tower_features(model.clip, images)
-    log({"phase": "features", "images": len(images)})
+    split, features, clip_sizes = prepare("train")
+    log({"phase": "features", "images": len(split.images), "questions": len(split.questions)})
+    generator = torch.Generator().manual_seed(args.seed)
+    oracle = decoder_pretraining.OraclePrompts(cfg["out_dim"], generator)
+    objective = Objective(model, split, features, clip_sizes, tokens["seg"], oracle)
     validation = None
     if args.validate_images:
-        val_split = Split(os.path.join(args.work, "prep", "val.json"))
-        val_split.images = val_split.images[: args.validate_images]
-        val_images = [load_image(image["file"]) for image in val_split.images]
-        validation = Objective(model, val_split, tower_features(model.clip, val_images), [hw for _, hw in val_images], tokens["seg"])
+        validation = Objective(model, *prepare("val", args.validate_images), tokens["seg"], oracle)
 
-    objective = Objective(model, split, features, clip_sizes, tokens["seg"])
-    trainer = Trainer(objective, args.lr, args.steps, warmup=60)
+    # Phase 2: the pixel side on oracle prompts.
+    decoder_pretraining.pretrain(objective, oracle, args.decoder_steps, args.decoder_images,
+                                 args.decoder_objects, args.lr, log, args.seed)
+    pixel = decoder_pretraining.pixel_parameters(llm_w)
+    language = [t for name, t in llm_w.items() if not any(t is p for p in pixel) and not name.endswith("inv_freq")
+                and not name.endswith("gaussian_matrix")]
     batch_shape = (args.images_per_batch, args.questions_per_image, args.targets_per_question)
-    train(trainer, split, args.steps, batch_shape, log, args.seed, validation, args.validate_every)
+    # Phase 3: the LLM learns the answers and to put the oracle's prompt in its [SEG] states.
+    trainer = Trainer(objective, args.lr, args.llm_steps, 60, {"ce": 1.0, "distill": 2.0}, language)
+    train(trainer, split, args.llm_steps, batch_shape, log, args.seed, validation, args.validate_every, "llm")
+    # Phase 4: everything after the tower on PixelLM's loss (the oracle stays as a light anchor).
+    trainer = Trainer(objective, args.lr / 4, args.joint_steps, 30,
+                      {"ce": 1.0, "bce": 2.0, "dice": 1.0, "distill": 0.2}, language + pixel)
+    train(trainer, split, args.joint_steps, batch_shape, log, args.seed, validation, args.validate_every, "joint")
 
     write_safetensors(os.path.join(checkpoint_dir, "model.safetensors"), llm_w)
     write_safetensors(os.path.join(tower_dir, "model.safetensors"), clip_w)
@@ -92,24 +105,20 @@ def main():
 
 
 def tower_features(tower, images):
-    """[images, 2, 1024, W] float16: hidden_states[-2] and [-11] without CLS (of 11 layers, the
-    10th and the 1st; the 11th is never computed)."""
+    """[images, 2, 1024, W] float16: hidden_states[-2] and [-11] without CLS. With the residual
+    branches at zero (feature_tower.py) every layer adds exactly nothing, so both taps equal the
+    embeddings, hidden_states[0]: computing them so is exact and saves the 10 layers."""
+    for i in range(tower.layers):
+        for name in ("self_attn.out_proj.weight", "self_attn.out_proj.bias", "mlp.fc2.weight", "mlp.fc2.bias"):
+            assert not tower.p(f"encoder.layers.{i}.{name}").any(), "the tower's layers are not the identity"
     features = torch.empty(len(images), 2, 1024, tower.width, dtype=torch.float16)
     with torch.no_grad():
         for start in range(0, len(images), 16):
             chunk = images[start: start + 16]
-            pixels = torch.stack([p for p, _ in chunk])
-            key_mask = torch.stack([torch.cat([torch.ones(1), image_patch_mask(hw).reshape(-1)]) for _, hw in chunk])
-            states = tower.encode(tower.embed(pixels), key_mask, layers=tower.layers - 1)
-            features[start: start + len(chunk), 0] = states[tower.layers - 1][:, 1:].half()
-            features[start: start + len(chunk), 1] = states[tower.layers - 10][:, 1:].half()
+            embedded = tower.embed(torch.stack([p for p, _ in chunk]))[:, 1:].half()
+            features[start: start + len(chunk), 0] = embedded
+            features[start: start + len(chunk), 1] = embedded
     return features
-
-
-def image_patch_mask(clip_hw):
-    """CLIP's 32×32 key mask: patch (i, j) valid iff 14i < h' and 14j < w'."""
-    starts = torch.arange(32) * 14
-    return ((starts[:, None] < clip_hw[0]) & (starts[None, :] < clip_hw[1])).float()
 
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
 /**
- * The bundle used when no --model is given: the tiny generated model, built on first use in the
- * user's cache directory ($PIXELLM_CACHE_DIR, else $XDG_CACHE_HOME/pixellm or ~/.cache/pixellm).
- * Its directory name carries the generator's and the bundle format's versions, so a changed
- * generator or format builds a new one.
+ * The bundle used when no --model is given: the demo model trained on the synthetic MUSE data
+ * (models/pixellm-demo, checked in; scripts/train/README.md says how it was made), exported on
+ * first use into the user's cache directory ($PIXELLM_CACHE_DIR, else $XDG_CACHE_HOME/pixellm or
+ * ~/.cache/pixellm). The directory name carries a digest of the checkpoint's files and the bundle
+ * format version, so a retrained model or a new format is exported anew.
  */
-import { access, mkdir, rename, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { access, mkdir, readFile, readdir, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { BUNDLE_VERSION } from "@pixellm/bundle";
 import { exportBundle } from "@pixellm/model";
-import { TINY_GENERATOR_VERSION, makeCheckpoint } from "@pixellm/tiny";
+
+/** The shipped checkpoint: `checkpoint/` (LLM, decoder, tokenizer) and `vision-tower/` (CLIP). */
+export const DEMO_MODEL_DIR = path.join(import.meta.dirname, "../../../models/pixellm-demo");
 
 export function cacheDir(): string {
   return (
@@ -18,21 +22,33 @@ export function cacheDir(): string {
   );
 }
 
+/** sha256 over the checkpoint's file names and contents, in name order (first 12 hex digits). */
+async function checkpointDigest(dir: string): Promise<string> {
+  const hash = createHash("sha256");
+  for (const sub of ["checkpoint", "vision-tower"]) {
+    for (const name of (await readdir(path.join(dir, sub))).sort()) {
+      hash.update(`${sub}/${name}\0`);
+      hash.update(await readFile(path.join(dir, sub, name)));
+    }
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
 export async function defaultBundle(): Promise<string> {
-  const target = path.join(cacheDir(), `tiny-v${TINY_GENERATOR_VERSION}-format${BUNDLE_VERSION}`);
+  const digest = await checkpointDigest(DEMO_MODEL_DIR);
+  const target = path.join(cacheDir(), `demo-${digest}-format${BUNDLE_VERSION}`);
   const bundleDir = path.join(target, "bundle");
   if (await exists(path.join(bundleDir, "pixellm.json"))) return bundleDir;
-  console.error(`pixellm: generating the tiny model bundle in ${target} (first use, a few seconds)`);
+  console.error(`pixellm: exporting the demo model bundle to ${target} (first use, a second)`);
   const staging = `${target}.partial-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  const made = await makeCheckpoint({ outDir: staging, preset: "tiny", seed: 0 });
   await exportBundle({
-    checkpointDir: made.checkpointDir,
-    visionTowerDir: made.visionTowerDir,
+    checkpointDir: path.join(DEMO_MODEL_DIR, "checkpoint"),
+    visionTowerDir: path.join(DEMO_MODEL_DIR, "vision-tower"),
     outDir: path.join(staging, "bundle"),
     dtype: "float32",
-    name: "pixellm-tiny",
+    name: "pixellm-demo",
   });
   try {
     await rename(staging, target);

@@ -19,9 +19,14 @@ export const serveUsage = `pixellm serve [--model BUNDLE] [--port 7100]
   The embedded default: gateway, queue and the three stages in this process (no Redis).
   Other settings come from the environment (see README "Configuration").`;
 
-export const demoUsage = `pixellm demo [--model BUNDLE] [--image FILE] [--query TEXT] [--out DIR]
+/** The demo's questions about examples/shapes.png: one target, then two. */
+export const DEMO_QUERIES = ["Please segment the red ball.", "Please segment the ball and the triangle."];
+
+export const demoUsage = `pixellm demo [--model BUNDLE] [--image FILE] [--query TEXT]... [--out DIR]
   Starts the embedded pipeline, segments an image through its gRPC API, writes the masks, stops.
-  Defaults: the tiny model, examples/shapes.png, "Please segment the red ball.", demo-output/.`;
+  Each --query is asked in turn; its masks and overlays go to DIR/<n>/ (n = 1, 2, ...).
+  Defaults: the trained demo model, examples/shapes.png, ${DEMO_QUERIES.map((q) => JSON.stringify(q)).join(" and ")},
+  demo-output/.`;
 
 async function embedded(model: string | undefined, port: number): Promise<RunningGateway> {
   const bundle = model ?? (await defaultBundle());
@@ -62,7 +67,7 @@ export async function demoCommand(args: string[]): Promise<void> {
     options: {
       model: { type: "string" },
       image: { type: "string", default: path.join(import.meta.dirname, "../../../../examples/shapes.png") },
-      query: { type: "string", default: "Please segment the red ball." },
+      query: { type: "string", multiple: true, default: DEMO_QUERIES },
       out: { type: "string", default: "demo-output" },
     },
     strict: true,
@@ -71,13 +76,16 @@ export async function demoCommand(args: string[]): Promise<void> {
   const client = new PixelLMClient(`127.0.0.1:${gateway.port}`);
   try {
     const image = await readFile(values.image);
-    const response = await client.segment({ image, query: values.query }, { timeoutMs: 120_000 });
-    await writeSegmentOutputs(values.out, response, image);
-    console.log(`Q: ${values.query}\nA: ${response.text}`);
-    for (const t of response.targets) console.log(targetLine(t));
-    console.log(
-      `wrote ${values.out}/result.json and ${response.targets.length} mask and overlay PNG(s); ${response.timings?.totalMs.toFixed(0)} ms through the embedded gateway`,
-    );
+    for (const [k, query] of values.query.entries()) {
+      const response = await client.segment({ image, query }, { timeoutMs: 120_000 });
+      const out = path.join(values.out, String(k + 1));
+      await writeSegmentOutputs(out, response, image);
+      console.log(`Q: ${query}\nA: ${response.text}`);
+      for (const t of response.targets) console.log(targetLine(t));
+      console.log(
+        `wrote ${out}/result.json and ${response.targets.length} mask and overlay PNG(s); ${response.timings?.totalMs.toFixed(0)} ms through the embedded gateway\n`,
+      );
+    }
   } finally {
     client.close();
     await gateway.stop();
