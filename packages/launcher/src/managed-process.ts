@@ -5,7 +5,7 @@
  * chart do (`pnpm build` writes it; `pnpm start` and the test setup build first).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { checkHealth } from "@pixellm/service-kit";
 
@@ -72,7 +72,11 @@ export class ManagedProcess {
     this.child = child;
     this.exit = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
     if (this.logs.kind === "directory") {
-      this.log ??= createWriteStream(path.join(this.logs.dir, `${this.name}.log`), { flags: "a" });
+      if (!this.log) {
+        // `pixellm up --log-dir DIR` with a DIR that does not exist yet: made, not an ENOENT.
+        mkdirSync(this.logs.dir, { recursive: true });
+        this.log = createWriteStream(path.join(this.logs.dir, `${this.name}.log`), { flags: "a" });
+      }
       child.stdout.pipe(this.log, { end: false });
       child.stderr.pipe(this.log, { end: false });
     } else if (this.logs.kind === "console") {
