@@ -4,11 +4,11 @@ built from what the scene says about it: learned embeddings of its colour and of
 decoder learns "the object of this colour and kind" from every object of every image, which is far
 cheaper than learning it through the LLM's answers. Phase 3 then teaches the LLM to produce these
 prompts (a distillation target) before the whole model is trained on PixelLM's own loss."""
-import math
 import time
 
 import torch
-import torch.nn.functional as F
+
+from optimisation import learning_rate, mask_losses
 
 SCALES = 2
 KINDS = 6  # background + 5 shapes
@@ -71,27 +71,23 @@ def leave_out_unneeded(image, objects, colours, kinds, generator):
     return colours, kinds
 
 
-def mask_losses(pred, gt):
-    """Per-mask BCE (mean over pixels) and Dice, as PixelLM's training computes them."""
-    bce = F.binary_cross_entropy_with_logits(pred, gt, reduction="none").mean((1, 2))
-    p = pred.sigmoid()
-    dice = 1 - (2 * (p * gt).sum((1, 2)) + 1) / (p.sum((1, 2)) + gt.sum((1, 2)) + 1)
-    return bce, dice
+PIXEL_MODULES = ("model.out_mm_projector", "model.image_feature_neck", "model.mask_decoder", "model.prompt_encoder")
+# Fixed by construction, never trained: SAM's random Fourier projection and LLaMA's rotary table.
+FROZEN_SUFFIXES = ("gaussian_matrix", "inv_freq")
 
 
-def pixel_parameters(weights):
-    """The checkpoint tensors phase 2 trains: everything between the tower and the prompts."""
-    return [
-        t for name, t in weights.items()
-        if name.startswith(("model.out_mm_projector", "model.image_feature_neck", "model.mask_decoder", "model.prompt_encoder"))
-        and not name.endswith("gaussian_matrix")
-    ]
+def parameters(weights, pixel):
+    """The checkpoint tensors trained on the pixel side (pixel=True: everything between the tower
+    and the prompts) or on the language side (pixel=False: embeddings, LLM, projector into it,
+    text_hidden_fcs)."""
+    return [t for name, t in weights.items()
+            if name.startswith(PIXEL_MODULES) == pixel and not name.endswith(FROZEN_SUFFIXES)]
 
 
 def pretrain(objective, oracle, steps, images_per_step, objects_per_image, lr, log, seed):
     """Phase 2 over the split of `objective`."""
     model = objective.model
-    trained = pixel_parameters(model.w)
+    trained = parameters(model.w, pixel=True)
     for t in trained:
         t.requires_grad_(True)
     params = trained + oracle.parameters()
@@ -100,7 +96,7 @@ def pretrain(objective, oracle, steps, images_per_step, objects_per_image, lr, l
     started = time.time()
     for step in range(steps):
         for group in optimizer.param_groups:
-            group["lr"] = lr * min(1.0, (step + 1) / 30) * 0.5 * (1 + math.cos(math.pi * step / steps))
+            group["lr"] = learning_rate(lr, step, steps, warmup=30)
         bces, dices = [], []
         for i in torch.randint(0, len(objective.split.images), (images_per_step,), generator=generator).tolist():
             count = len(objective.split.images[i]["objects"])

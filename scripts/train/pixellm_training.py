@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from data import CANVAS, canvas_mask
 from decoder_pretraining import object_prompts
+from optimisation import learning_rate, mask_losses
 
 IMAGE_TOKEN = -200
 LOSS_GRID = 224  # masks are compared on the 448 canvas at half resolution
@@ -133,9 +134,10 @@ class Objective:
 
         distill = torch.zeros([])
         if self.oracle is not None:
-            all_targets = [(self.split.images[batch.images[k]], self.split.images[batch.images[k]]["questions"][q]["targets"]) for k, q, _, _ in batch.questions]
-            assert sum(len(t) for _, t in all_targets) == len(fused_all), "a question's [SEG] groups do not match its targets"
-            oracle = torch.cat([self.oracle(*object_prompts(image, t)) for image, t in all_targets])
+            images = [self.split.images[batch.images[k]] for k, _, _, _ in batch.questions]
+            targets = [image["questions"][q]["targets"] for image, (_, q, _, _) in zip(images, batch.questions)]
+            assert sum(map(len, targets)) == len(fused_all), "a question's [SEG] groups do not match its targets"
+            oracle = torch.cat([self.oracle(*object_prompts(image, t)) for image, t in zip(images, targets)])
             distill = F.mse_loss(fused_all, oracle.detach())
 
         bce_sum, dice_sum, count, offset = 0.0, 0.0, 0, 0
@@ -152,9 +154,9 @@ class Objective:
             if not decode_masks or not targets_by_image[k]:
                 continue
             pred, gt = self.decode(image_index, torch.cat(fused_by_image[k]), targets_by_image[k])
-            bce_sum = bce_sum + F.binary_cross_entropy_with_logits(pred, gt, reduction="none").mean((1, 2)).sum()
-            p = pred.sigmoid()
-            dice_sum = dice_sum + (1 - (2 * (p * gt).sum((1, 2)) + 1) / (p.sum((1, 2)) + gt.sum((1, 2)) + 1)).sum()
+            bce, dice = mask_losses(pred, gt)
+            bce_sum = bce_sum + bce.sum()
+            dice_sum = dice_sum + dice.sum()
             count += len(gt)
             scored_masks += list(zip(pred.detach(), gt))
         return {
@@ -179,7 +181,7 @@ class Trainer:
         self.lr, self.steps, self.warmup, self.weights = lr, steps, warmup, weights
 
     def step(self, index, batch):
-        lr = self.lr * min(1.0, (index + 1) / self.warmup) * 0.5 * (1 + math.cos(math.pi * index / self.steps))
+        lr = learning_rate(self.lr, index, self.steps, self.warmup)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         out = self.objective.forward(batch, decode_masks="bce" in self.weights or "dice" in self.weights)

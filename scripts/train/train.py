@@ -85,9 +85,8 @@ def main():
     # Phase 2: the pixel side on oracle prompts.
     decoder_pretraining.pretrain(objective, oracle, args.decoder_steps, args.decoder_images,
                                  args.decoder_objects, args.lr, log, args.seed)
-    pixel = decoder_pretraining.pixel_parameters(llm_w)
-    language = [t for name, t in llm_w.items() if not any(t is p for p in pixel) and not name.endswith("inv_freq")
-                and not name.endswith("gaussian_matrix")]
+    pixel = decoder_pretraining.parameters(llm_w, pixel=True)
+    language = decoder_pretraining.parameters(llm_w, pixel=False)
     batch_shape = (args.images_per_batch, args.questions_per_image, args.targets_per_question)
     # Phase 3: the LLM learns the answers and to put the oracle's prompt in its [SEG] states.
     trainer = Trainer(objective, args.lr, args.llm_steps, 60, {"ce": 1.0, "distill": 2.0}, language)
