@@ -109,12 +109,12 @@ const anyTensor = fc.record(
   { requiredKeys: [] },
 );
 
-/** A tensor of exactly the given dtype and shape (zero-filled), or, sometimes, any tensor. */
+/** A tensor of exactly the given dtype and shape (zero-filled), or, sometimes, any tensor or none. */
 function tensorLike(
   wire: string,
   dims: readonly number[],
   values?: fc.Arbitrary<number>,
-): fc.Arbitrary<object> {
+): fc.Arbitrary<object | undefined> {
   const length = dims.reduce((a, b) => a * b, 1) * (wire === "DTYPE_FLOAT32" ? 4 : 1);
   const exact = (values ? fc.array(values, { minLength: length, maxLength: length }) : fc.constant(null)).map(
     (filled) => ({
