@@ -11,6 +11,8 @@ const MAIN = path.join(import.meta.dirname, "../../packages/cli/src/main.ts");
 export interface EmbeddedServer {
   readonly address: string;
   readonly metricsUrl: string;
+  /** The server's own process (for its RSS in /proc/<pid>/status). */
+  readonly pid: number;
   /** Everything it printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startEmbeddedServer(
   return {
     address: `127.0.0.1:${ports.grpc}`,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
+    pid: child.pid!,
     output: () => output,
     stop: () => stop(child),
   };
