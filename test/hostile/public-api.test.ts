@@ -54,7 +54,7 @@ function metadata(auth: Auth = {}): grpc.Metadata {
 
 let server: EmbeddedServer;
 let channel: HostileChannel;
-const fixtures = {
+const fixtures: { png: Buffer; jpeg: Buffer; vocab: number; bomb: Buffer } = {
   png: Buffer.alloc(0),
   jpeg: Buffer.alloc(0),
   vocab: 0,
