@@ -78,7 +78,9 @@ export interface Memory {
 }
 
 export async function readMemory(pid: number): Promise<Memory> {
-  const text = await readFile(`/proc/${pid}/status`, "utf8");
+  const text = await readFile(`/proc/${pid}/status`, "utf8").catch(() => {
+    throw new Error(`process ${pid} is gone: the target exited (crashed?) during the case`);
+  });
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
   return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
 }

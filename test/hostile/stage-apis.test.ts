@@ -280,6 +280,25 @@ const cases: HostileCase<StageApi>[] = [
     expect: status.INVALID_ARGUMENT,
   },
   {
+    name: "Generate: request id with newlines and NULs",
+    target: "llm",
+    send: (api) => api.generate(generate({ requestId: "a\nb\u0000c\r\n{}" })),
+    expect: status.OK,
+    timeMs: 20_000,
+  },
+  {
+    name: "Generate: max_new_tokens -1",
+    target: "llm",
+    send: (api) => api.generate(generate({ maxNewTokens: -1 })),
+    expect: status.INVALID_ARGUMENT,
+  },
+  {
+    name: "Generate: temperature NaN",
+    target: "llm",
+    send: (api) => api.generate(generate({ sampling: { temperature: Number.NaN, topP: 1, seed: 1 } })),
+    expect: status.INVALID_ARGUMENT,
+  },
+  {
     name: "Generate: garbage bytes",
     target: "llm",
     send: (api) =>
@@ -355,6 +374,23 @@ const cases: HostileCase<StageApi>[] = [
       api.decode(
         decode({ codebookHidden: { dtype: "DTYPE_FLOAT32", shape: [0, 64], data: Buffer.alloc(0) } }),
       ),
+    expect: status.OK,
+  },
+  {
+    name: "Decode: codebook_hidden with unknown dtype enum value 99",
+    target: "decoder",
+    send: (api) =>
+      api.decode(
+        decode({
+          codebookHidden: tensor(valid.decode.codebookHidden, { dtype: 99 as unknown as Tensor["dtype"] }),
+        }),
+      ),
+    expect: status.INVALID_ARGUMENT,
+  },
+  {
+    name: "Decode: empty request id",
+    target: "decoder",
+    send: (api) => api.decode(decode({ requestId: "" })),
     expect: status.OK,
   },
   {
