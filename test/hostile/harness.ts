@@ -6,7 +6,8 @@
  *   own `rssMb`): VmHWM from /proc/<pid>/status, reset before every case by writing 5 to
  *   /proc/<pid>/clear_refs, so each case's peak is its own (the startup's peak is not counted);
  * - a valid request straight afterwards succeeds (the target's `valid()`).
- * A summary table (case, status, ms, peak and resident MB, follow-up) is printed at the end.
+ * A summary table (case, status, ms and its bound, peak and resident MB and the bound, the
+ * follow-up) is printed at the end.
  *
  * Adding a case is one entry in a file's table (test/hostile/public-api.test.ts for the public
  * API, test/hostile/stage-apis.test.ts for the stages):
@@ -15,14 +16,17 @@
  *     name: "priority above 9",
  *     target: "public",
  *     send: (api) => api.segment(segment({ priority: 10 })),
- *     expect: status.INVALID_ARGUMENT,
- *     timeMs: 2_000, // optional: over DEFAULT_TIME_MS
- *     rssMb: 1_536, // optional: over the target's bound
+ *     expect: status.INVALID_ARGUMENT, // or a list: [status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED]
+ *     timeMs: 2_000, // optional: instead of DEFAULT_TIME_MS
+ *     rssMb: 1_536, // optional: instead of the target's bound
  *   },
  *
  * `send` gets the file's API object with the case's deadline already applied to every call
  * (the time bound plus DEADLINE_GRACE_MS, so a hung server shows up as DEADLINE_EXCEEDED and
- * as over time); it resolves (status OK) or rejects with the server's status.
+ * as over time); it resolves (status OK) or rejects with the server's status. A case of several
+ * calls at once (e.g. six large images) sends them with Promise.all. A new target (a second
+ * gateway, a TLS port) is one more entry in the file's `targets`: its pid, RSS bound and valid
+ * request.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { status } from "@grpc/grpc-js";
@@ -65,7 +69,9 @@ interface Row {
   readonly target: string;
   readonly status: string;
   readonly ms: number;
+  readonly timeMs: number;
   readonly peakMb: number;
+  readonly rssBoundMb: number;
   readonly rssMb: number;
   readonly followUp: string;
 }
@@ -150,7 +156,9 @@ export function describeHostileCases<Api>(
           target: hostile.target,
           status: statusName(outcome.code),
           ms,
+          timeMs,
           peakMb: memory.peakMb,
+          rssBoundMb,
           rssMb: memory.rssMb,
           followUp,
         });
@@ -169,20 +177,32 @@ export function describeHostileCases<Api>(
 }
 
 function table(rows: readonly Row[]): string {
-  const header = ["case", "target", "status", "ms", "peak MB", "RSS MB", "valid after"];
+  const header = [
+    "case",
+    "target",
+    "status",
+    "ms",
+    "bound ms",
+    "peak MB",
+    "RSS MB",
+    "bound MB",
+    "valid after",
+  ];
   const lines = rows.map((r) => [
     r.name,
     r.target,
     r.status,
     r.ms.toFixed(0),
+    String(r.timeMs),
     r.peakMb.toFixed(0),
     r.rssMb.toFixed(0),
+    String(r.rssBoundMb),
     r.followUp,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  // Numbers (ms to bound MB) right-aligned, text left-aligned.
+  const numeric = (i: number) => i >= 3 && i < header.length - 1;
   const format = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i >= 3 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join("  ");
+    cells.map((cell, i) => (numeric(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
   return [format(header), format(widths.map((w) => "-".repeat(w))), ...lines.map(format)].join("\n");
 }
