@@ -143,6 +143,13 @@ export const GATEWAY_SETTINGS = {
     min: 1,
     description: "largest max_new_tokens a request may ask for",
   }),
+  maxMaskPixels: int({
+    env: "GATEWAY_MAX_MASK_PIXELS",
+    default: 200_000_000,
+    min: 1,
+    description:
+      "targets × image pixels one request's masks may have (refused with INVALID_ARGUMENT beyond it, at admission for answer_ids, before decoding for generated answers); at least GATEWAY_MAX_IMAGE_PIXELS, or one mask of the largest image is refused",
+  }),
   stageAttempts: int({
     env: "GATEWAY_STAGE_ATTEMPTS",
     default: 3,
