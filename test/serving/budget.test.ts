@@ -16,6 +16,7 @@ import { type RunningStage, startStage, unaryCall } from "@pixellm/service-kit";
 import { visionConfig, visionStage } from "@pixellm/vision-encoder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDIS_URL } from "../support/deployment";
+import { startEmbeddedServer } from "../support/embedded-server";
 import { shapesImage } from "../support/images";
 import { type TinyBundle, makeTinyBundle } from "../support/tiny-bundle";
 
@@ -171,5 +172,28 @@ describe("per-request budget at admission", () => {
       { timeoutMs: 60_000 },
     );
     expect(served.outputIds.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the embedded gateway, which knows its in-process LLM's KV budget", () => {
+  it("refuses a request beyond the budget at admission: no job is made", { timeout: 300_000 }, async () => {
+    const server = await startEmbeddedServer(tiny.bundleDir, {
+      LLM_KV_BUDGET_TOKENS: String(KV_BUDGET),
+      PIXELLM_LOG_LEVEL: "error",
+    });
+    const embedded = new PixelLMClient(server.address);
+    try {
+      const image = await shapesImage(200, 150);
+      const error = await refusal(
+        embedded.submitJob({ image, query: "Where is the ball?", maxNewTokens: 1000 }),
+      );
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.details).toContain(`the llm's KV budget is ${KV_BUDGET} (LLM_KV_BUDGET_TOKENS)`);
+      const job = await embedded.submitJob({ image, query: "Where is the ball?", maxNewTokens: 8 });
+      expect(job.jobId).not.toBe("");
+    } finally {
+      embedded.close();
+      await server.stop();
+    }
   });
 });
