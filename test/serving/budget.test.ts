@@ -30,7 +30,7 @@ let stages: RunningStage[];
 let gateway: RunningGateway;
 let client: PixelLMClient;
 let seg: readonly number[];
-let visionAddress: string;
+let addresses: { vision: string; llm: string; decoder: string };
 
 const common = { PIXELLM_LOG_LEVEL: "error", PIXELLM_WARM_UP: "false", PIXELLM_INTRA_OP_THREADS: "1" };
 
@@ -53,25 +53,31 @@ beforeAll(async () => {
     startStage(decoderStage(decoderConfig({ ...env, DECODER_HOST: "127.0.0.1", DECODER_PORT: "0" }))),
   ]);
   const [vision, llm, decoder] = stages.map((s) => `127.0.0.1:${s.port}`);
-  visionAddress = vision!;
-  gateway = await startGateway(
+  addresses = { vision: vision!, llm: llm!, decoder: decoder! };
+  gateway = await startBudgetGateway("main", MAX_MASK_PIXELS);
+  client = new PixelLMClient(`127.0.0.1:${gateway.port}`);
+}, 240_000);
+
+/** A gateway in Redis mode over this file's stages, with a key prefix of its own. */
+function startBudgetGateway(name: string, maxMaskPixels: number): Promise<RunningGateway> {
+  return startGateway(
     gatewayConfig({
-      ...env,
+      PIXELLM_BUNDLE: tiny.bundleDir,
+      ...common,
       GATEWAY_PORT: "0",
       GATEWAY_HOST: "127.0.0.1",
       REDIS_URL,
-      PIXELLM_KEY_PREFIX: `test-budget-${process.pid}-${Date.now()}`,
-      VISION_ADDRESSES: vision!,
-      LLM_ADDRESSES: llm!,
-      DECODER_ADDRESSES: decoder!,
+      PIXELLM_KEY_PREFIX: `test-budget-${name}-${process.pid}-${Date.now()}`,
+      VISION_ADDRESSES: addresses.vision,
+      LLM_ADDRESSES: addresses.llm,
+      DECODER_ADDRESSES: addresses.decoder,
       GATEWAY_MAX_QUERY_CHARS: "40000",
-      GATEWAY_MAX_MASK_PIXELS: String(MAX_MASK_PIXELS),
+      GATEWAY_MAX_MASK_PIXELS: String(maxMaskPixels),
       GATEWAY_RETRY_BACKOFF_MS: "100",
       GATEWAY_HEALTH_INTERVAL_MS: "300",
     }),
   );
-  client = new PixelLMClient(`127.0.0.1:${gateway.port}`);
-}, 240_000);
+}
 
 afterAll(async () => {
   client?.close();
@@ -79,16 +85,19 @@ afterAll(async () => {
   await Promise.all((stages ?? []).map((s) => s.stop()));
 });
 
-/** Items the vision stage has encoded so far. */
-async function visionItems(): Promise<number> {
-  const vision = new (services().VisionEncoder)(visionAddress, grpc.credentials.createInsecure());
+/** Items a stage has served so far (its own Info). */
+async function servedItems(stage: "VisionEncoder" | "PixelDecoder"): Promise<number> {
+  const address = stage === "VisionEncoder" ? addresses.vision : addresses.decoder;
+  const info = new (services()[stage])(address, grpc.credentials.createInsecure());
   try {
-    const info = await unaryCall<StageInfo__Output>((done) => vision.Info({}, done));
-    return Number(info.stats?.items ?? 0);
+    const answer = await unaryCall<StageInfo__Output>((done) => info.Info({}, done));
+    return Number(answer.stats?.items ?? 0);
   } finally {
-    vision.close();
+    info.close();
   }
 }
+
+const visionItems = () => servedItems("VisionEncoder");
 
 async function refusal(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
   const error = (await promise.then(
@@ -129,6 +138,7 @@ describe("per-request budget at admission", () => {
 
   it("refuses forced answer ids that name more targets than the mask budget allows at the image's size", async () => {
     const before = await visionItems();
+    const decodedBefore = await servedItems("PixelDecoder");
     const image = await shapesImage(500, 500);
     const error = await refusal(
       client.segment({ image, query: "Segment them.", answerIds: targetsOf(3) }, { timeoutMs: 30_000 }),
@@ -147,6 +157,9 @@ describe("per-request budget at admission", () => {
     expect(served.targets).toHaveLength(2);
     expect(served.targets[0]!.mask?.size).toEqual([500, 500]);
     expect(await visionItems(), "the vision counter counts what it encodes").toBe(before + 1);
+    expect(await servedItems("PixelDecoder"), "the decoder counter counts what it decodes").toBe(
+      decodedBefore + 1,
+    );
   });
 
   it("fails a job the LLM's KV budget refuses once, with INVALID_ARGUMENT, and does not retry it", async () => {
@@ -172,6 +185,30 @@ describe("per-request budget at admission", () => {
       { timeoutMs: 60_000 },
     );
     expect(served.outputIds.length).toBeGreaterThan(0);
+  });
+});
+
+describe("generated answers beyond the mask budget", () => {
+  it("fail INVALID_ARGUMENT before the decoder is called", { timeout: 120_000 }, async () => {
+    // One pixel: any target is over. The tiny model answers this question with a codebook group
+    // (test/engine/golden.test.ts).
+    const strict = await startBudgetGateway("strict", 1);
+    const strictClient = new PixelLMClient(`127.0.0.1:${strict.port}`);
+    try {
+      const decoded = await servedItems("PixelDecoder");
+      const image = await shapesImage(640, 427, "png", 1);
+      const error = await refusal(
+        strictClient.segment({ image, query: "Please segment the red ball." }, { timeoutMs: 60_000 }),
+      );
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.details).toMatch(
+        /^the answer names \d+ targets: \d+ masks of 640x427 are \d+ pixels, over the 1 a request may make \(GATEWAY_MAX_MASK_PIXELS\); at this image size 0 fit/,
+      );
+      expect(await servedItems("PixelDecoder")).toBe(decoded);
+    } finally {
+      strictClient.close();
+      await strict.stop();
+    }
   });
 });
 
