@@ -148,7 +148,7 @@ export const GATEWAY_SETTINGS = {
     default: 200_000_000,
     min: 1,
     description:
-      "targets × image pixels one request's masks may have (refused with INVALID_ARGUMENT beyond it, at admission for answer_ids, before decoding for generated answers); at least GATEWAY_MAX_IMAGE_PIXELS, or one mask of the largest image is refused",
+      "targets × image pixels of one request's masks; more is INVALID_ARGUMENT (docs/request-budget.md); keep ≥ GATEWAY_MAX_IMAGE_PIXELS",
   }),
   stageAttempts: int({
     env: "GATEWAY_STAGE_ATTEMPTS",

@@ -89,7 +89,14 @@ export class ReplicaPool<C extends grpc.Client> {
         replica.healthy = false;
         replica.coolUntil = Date.now() + COOLDOWN_MS;
         if (isMidCallDrop(error) && context.recordCrash) {
-          const crashes = await context.recordCrash(this.options.stage);
+          // A count that cannot be stored (Redis unreachable) must not fail the job: it is retried.
+          const crashes = await context.recordCrash(this.options.stage).catch((reason: unknown) => {
+            this.options.logger.warn("stage crash not counted", {
+              stage: this.options.stage,
+              reason: (reason as Error).message,
+            });
+            return 0;
+          });
           this.options.logger.warn("stage replica died with the call in flight", {
             stage: this.options.stage,
             replica: replica.address,
