@@ -16,7 +16,8 @@ export interface TestDeployment {
 }
 
 export async function startTestDeployment(options: {
-  replicas: number;
+  /** Replicas of every stage, or of each. */
+  replicas: number | { readonly vision: number; readonly llm: number; readonly decoder: number };
   gateways: number;
   gatewayEnv?: Record<string, string>;
   /** Environment of every process, over the defaults (telemetry, log level). */
@@ -32,7 +33,10 @@ export async function startTestDeployment(options: {
     bundle: tiny.bundleDir,
     redisUrl: REDIS_URL,
     keyPrefix,
-    replicas: { vision: options.replicas, llm: options.replicas, decoder: options.replicas },
+    replicas:
+      typeof options.replicas === "number"
+        ? { vision: options.replicas, llm: options.replicas, decoder: options.replicas }
+        : options.replicas,
     gateways: options.gateways,
     env: {
       PIXELLM_INTRA_OP_THREADS: "1",

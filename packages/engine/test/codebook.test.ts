@@ -1,6 +1,7 @@
 import { uniformStream } from "@pixellm/tensor";
 import { describe, expect, it } from "vitest";
-import { codebookPositions, embeddedLength } from "../src";
+import { embeddedLength } from "@pixellm/pipeline";
+import { codebookPositions } from "../src";
 
 const SEG = new Set([40, 41, 42, 43, 44, 45]);
 

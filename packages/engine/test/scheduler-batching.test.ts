@@ -253,14 +253,15 @@ describe("LlmScheduler: KV budget", () => {
     expect(fake.violations).toEqual([]);
   });
 
-  it("rejects at once, with resource_exhausted, a sequence larger than the whole budget", async () => {
+  it("rejects at once, with invalid_argument (permanent), a sequence larger than the whole budget", async () => {
     const { fake, scheduler } = setup({ kvBudgetTokens: 300 });
     const error = (await scheduler
       .submit(request(1, { maxNewTokens: 40 }))
       .catch((e: unknown) => e)) as EngineError;
     expect(error).toBeInstanceOf(EngineError);
-    expect(error.code).toBe("resource_exhausted");
+    expect(error.code).toBe("invalid_argument");
     expect(error.message).toContain("301 KV positions");
+    expect(error.message).toContain("KV budget is 300 (LLM_KV_BUDGET_TOKENS)");
     expect(fake.calls).toEqual([]);
     // One that fits exactly is served.
     const fits = await scheduler.submit(request(2, { maxNewTokens: 39 }));

@@ -17,6 +17,7 @@ export {
   type MaskGeometry,
   type PostprocessedMask,
   maskLogitsAtOriginal,
+  postprocessMask,
   postprocessMasks,
 } from "./postprocess";
 export {

@@ -83,28 +83,45 @@ export function maskLogitsAtOriginal(logits: HostTensor<"float32">, geometry: Ma
  */
 export function postprocessMasks(logits: HostTensor<"float32">, geometry: MaskGeometry): PostprocessedMask[] {
   checkGeometry(geometry);
+  const { count } = logitPlanes(logits);
+  return Array.from({ length: count }, (_, n) => postprocessMask(logits, n, geometry));
+}
+
+/**
+ * Mask `n` of the logits alone. A caller that encodes each mask before making the next, into the
+ * same `into` buffer, holds one H x W mask however many targets there are (a fresh buffer per
+ * mask would leave the garbage collector to decide how many stay resident).
+ * in: float32[N,S,S], n -> out: uint8[H,W] (`into`, overwritten, when given)
+ */
+export function postprocessMask(
+  logits: HostTensor<"float32">,
+  n: number,
+  geometry: MaskGeometry,
+  into?: Uint8Array,
+): PostprocessedMask {
+  checkGeometry(geometry);
   const { count, size } = logitPlanes(logits);
+  if (!Number.isInteger(n) || n < 0 || n >= count)
+    throw new RangeError(`mask index ${n} is outside the ${count} planes`);
   const [oh, ow] = geometry.original;
-  const results: PostprocessedMask[] = [];
-  for (let n = 0; n < count; n++) {
-    const source = croppedSquare(planeOf(logits.data, size, size, n), geometry.resized);
-    const mask = new Uint8Array(oh * ow);
-    let area = 0;
-    let sigmoidSum = 0;
-    forEachInterpolatedRow(source, oh, ow, (y, row) => {
-      const base = y * ow;
-      for (let x = 0; x < ow; x++) {
-        const v = row[x]!;
-        if (v > 0) {
-          mask[base + x] = 1;
-          area++;
-          sigmoidSum += Math.fround(1 / (1 + Math.exp(-v)));
-        }
+  if (into && into.length !== oh * ow)
+    throw new RangeError(`a ${oh}x${ow} mask needs ${oh * ow} bytes, the buffer has ${into.length}`);
+  const source = croppedSquare(planeOf(logits.data, size, size, n), geometry.resized);
+  const mask = into ? into.fill(0) : new Uint8Array(oh * ow);
+  let area = 0;
+  let sigmoidSum = 0;
+  forEachInterpolatedRow(source, oh, ow, (y, row) => {
+    const base = y * ow;
+    for (let x = 0; x < ow; x++) {
+      const v = row[x]!;
+      if (v > 0) {
+        mask[base + x] = 1;
+        area++;
+        sigmoidSum += Math.fround(1 / (1 + Math.exp(-v)));
       }
-    });
-    // torch: float32 sum / (int64 count + 1e-6 -> float32)
-    const score = Math.fround(Math.fround(sigmoidSum) / Math.fround(area + 1e-6));
-    results.push({ mask, score, area });
-  }
-  return results;
+    }
+  });
+  // torch: float32 sum / (int64 count + 1e-6 -> float32)
+  const score = Math.fround(Math.fround(sigmoidSum) / Math.fround(area + 1e-6));
+  return { mask, score, area };
 }

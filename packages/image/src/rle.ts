@@ -128,7 +128,9 @@ export function rleToBbox(rle: Rle): [number, number, number, number] {
  * least significant first, bit 0x20 = more groups follow, sign taken from bit 0x10, plus 48.
  */
 export function rleCountsToString(counts: readonly number[]): string {
-  let s = "";
+  // Codes are collected and joined in chunks: a string grown one character at a time is a rope of
+  // one node per character (tens of bytes each), kept for as long as the result lives.
+  const codes: number[] = [];
   for (let i = 0; i < counts.length; i++) {
     let x = counts[i]!;
     if (i > 2) x -= counts[i - 2]!;
@@ -138,11 +140,17 @@ export function rleCountsToString(counts: readonly number[]): string {
       x = Math.floor(x / 32); // arithmetic shift, safe beyond 32 bits
       more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
       if (more) c |= 0x20;
-      s += String.fromCharCode(c + 48);
+      codes.push(c + 48);
     }
   }
+  let s = "";
+  for (let i = 0; i < codes.length; i += STRING_CHUNK)
+    s += String.fromCharCode(...codes.slice(i, i + STRING_CHUNK));
   return s;
 }
+
+/** Characters made by one String.fromCharCode call (its arguments go on the stack). */
+const STRING_CHUNK = 8192;
 
 /** `rleFrString`: the inverse of rleCountsToString. */
 export function rleCountsFromString(s: string): number[] {

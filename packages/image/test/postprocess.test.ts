@@ -1,6 +1,6 @@
 import { float32Tensor } from "@pixellm/tensor";
 import { describe, expect, it } from "vitest";
-import { maskLogitsAtOriginal, postprocessMasks } from "../src";
+import { maskLogitsAtOriginal, postprocessMask, postprocessMasks } from "../src";
 import { loadFloat32, loadManifest, maxAbsDiff, pattern } from "./support/fixtures";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -48,6 +48,20 @@ describe("postprocess vs torch postprocess_masks fixtures", () => {
       expect(maxAbsDiff(maskLogitsAtOriginal(logits, geometry), loadFloat32(c.file))).toBeLessThanOrEqual(
         1e-5,
       );
+    });
+
+    it(`one mask at a time, in one reused buffer, as all at once: ${name}`, () => {
+      const all = postprocessMasks(logits, geometry);
+      const buffer = new Uint8Array(c.original[0] * c.original[1]).fill(7);
+      all.forEach((expected, n) => {
+        const one = postprocessMask(logits, n, geometry, buffer);
+        expect(one.mask).toBe(buffer);
+        expect(one.mask).toEqual(expected.mask);
+        expect(one.area).toBe(expected.area);
+        expect(one.score).toBe(expected.score);
+      });
+      expect(() => postprocessMask(logits, c.count, geometry)).toThrow(/outside the/);
+      expect(() => postprocessMask(logits, 0, geometry, new Uint8Array(3))).toThrow(/needs/);
     });
 
     it(`binary masks, areas and scores: ${name}`, () => {

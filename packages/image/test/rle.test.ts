@@ -114,4 +114,11 @@ describe("COCO RLE round trips", () => {
     const counts = [0, 40_000_000, 1, 3, 123_456, 7, 31, 32, 33, 16, 15, 1_000_000];
     expect(rleCountsFromString(rleCountsToString(counts))).toEqual(counts);
   });
+
+  it("round-trips a string longer than one chunk of characters (tens of thousands of counts)", () => {
+    const counts = Array.from({ length: 30_000 }, (_, i) => 1 + ((i * 7919) % 5000));
+    const encoded = rleCountsToString(counts);
+    expect(encoded.length).toBeGreaterThan(3 * 8192);
+    expect(rleCountsFromString(encoded)).toEqual(counts);
+  });
 });

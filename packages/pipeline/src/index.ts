@@ -7,3 +7,11 @@ export {
   type PreparedImage,
   type QueryLimits,
 } from "./request-input";
+export {
+  embeddedLength,
+  sequencePositions,
+  type PositionLimits,
+  type SequenceLength,
+  type SequencePositions,
+} from "./sequence-positions";
+export { checkMaskBudget, codebookStateCount, maskTargets } from "./mask-budget";

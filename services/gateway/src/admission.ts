@@ -7,7 +7,13 @@ import type { SegmentRequest__Output } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
 import type { RgbImage } from "@pixellm/image";
 import { EngineError } from "@pixellm/errors";
-import { promptIdsForQuery } from "@pixellm/pipeline";
+import {
+  checkMaskBudget,
+  codebookStateCount,
+  maskTargets,
+  promptIdsForQuery,
+  sequencePositions,
+} from "@pixellm/pipeline";
 import type { LlamaTokenizer } from "@pixellm/tokenizer";
 import type { GatewayConfig } from "./config";
 import type { ImageWorkers } from "./image-workers";
@@ -30,12 +36,18 @@ export const DEFAULT_MAX_NEW_TOKENS = 512;
 const MAX_PRIORITY = 9;
 
 export class Admission {
+  private readonly segIds: ReadonlySet<number>;
+
   constructor(
     private readonly config: GatewayConfig,
     private readonly manifest: BundleManifest,
     private readonly tokenizer: LlamaTokenizer,
     private readonly images: ImageWorkers,
-  ) {}
+    /** The llm's KV budget per sequence where this gateway knows it (its in-process llm). */
+    private readonly kvBudgetTokens?: number,
+  ) {
+    this.segIds = new Set(manifest.tokens.seg);
+  }
 
   async admit(request: SegmentRequest__Output): Promise<AdmittedRequest> {
     const priority = request.priority;
@@ -53,12 +65,14 @@ export class Admission {
       maxQueryChars: this.config.maxQueryChars,
     });
     const answerIds = request.answerIds.length > 0 ? this.checkIds(request.answerIds) : undefined;
+    this.checkPositions(promptIds, answerIds, maxNewTokens);
     const sampling = this.sampling(request);
     const image = await this.images.decode(
       request.image,
       { maxBytes: this.config.maxImageBytes, maxPixels: this.config.maxImagePixels },
       this.manifest.preprocessing.imageSize,
     );
+    if (answerIds) this.checkForcedTargets(promptIds, answerIds, image.original);
     return {
       imageHash: image.hash,
       resizedImage: image.resized,
@@ -69,6 +83,37 @@ export class Admission {
       ...(sampling ? { sampling } : {}),
       priority,
     };
+  }
+
+  /** The llm's own rule (sequence-positions.ts), here so a request it would refuse costs no vision pass. */
+  private checkPositions(
+    promptIds: readonly number[],
+    answerIds: readonly number[] | undefined,
+    maxNewTokens: number,
+  ): void {
+    sequencePositions(
+      {
+        promptLength: promptIds.length,
+        ...(answerIds ? { answerLength: answerIds.length } : {}),
+        maxNewTokens,
+      },
+      {
+        imageTokens: this.manifest.geometry.llmImageTokens,
+        maxPositions: this.manifest.config.max_position_embeddings,
+        ...(this.kvBudgetTokens === undefined ? {} : { kvBudgetTokens: this.kvBudgetTokens }),
+      },
+    );
+  }
+
+  /** Teacher-forced answer ids name their targets before any stage runs: their masks are capped here. */
+  private checkForcedTargets(
+    promptIds: readonly number[],
+    answerIds: readonly number[],
+    original: readonly [number, number],
+  ): void {
+    const states = codebookStateCount([...promptIds, ...answerIds], this.segIds);
+    const targets = maskTargets(states, this.manifest.geometry.codebookSize);
+    checkMaskBudget(targets, original, this.config.maxMaskPixels, "answer_ids name");
   }
 
   private checkIds(ids: readonly number[]): number[] {

@@ -143,6 +143,13 @@ export const GATEWAY_SETTINGS = {
     min: 1,
     description: "largest max_new_tokens a request may ask for",
   }),
+  maxMaskPixels: int({
+    env: "GATEWAY_MAX_MASK_PIXELS",
+    default: 200_000_000,
+    min: 1,
+    description:
+      "targets × image pixels of one request's masks; more is INVALID_ARGUMENT (docs/request-budget.md); keep ≥ GATEWAY_MAX_IMAGE_PIXELS",
+  }),
   stageAttempts: int({
     env: "GATEWAY_STAGE_ATTEMPTS",
     default: 3,

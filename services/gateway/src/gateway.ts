@@ -23,6 +23,7 @@ import { RedisKeys } from "./redis-keys";
 import { gatewayHandlers } from "./server";
 import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
+import type { StageClients } from "./stages/stage-clients";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
 
 export interface RunningGateway {
@@ -54,7 +55,7 @@ export async function startGateway(
         workerName: `gateway-${hostname()}-${process.pid}`,
       });
   const remote = embedded ? undefined : await GrpcStageClients.connect(config, bundle.manifest, logger);
-  const stages = remote ?? (await loadInProcessStages(config, bundle, logger));
+  const stages: StageClients = remote ?? (await loadInProcessStages(config, bundle, logger));
   const images = await ImageWorkers.start(config.imageWorkers);
   const telemetry = new JobTelemetry(embedded ? "memory" : "bullmq");
   const stopObserving = observeGateway(queue, remote && (() => remote.replicas()));
@@ -66,12 +67,13 @@ export async function startGateway(
     modelDigest: bundle.digest,
     tokenizer,
     checkpointTtlSeconds: config.checkpointTtlSeconds,
+    maxMaskPixels: config.maxMaskPixels,
     logger,
     telemetry,
   });
   queue.work(orchestrator.process, config.workerConcurrency);
   const handlers = gatewayHandlers({
-    admission: new Admission(config, bundle.manifest, tokenizer, images),
+    admission: new Admission(config, bundle.manifest, tokenizer, images, stages.kvBudgetTokens),
     submitter: new JobSubmitter(queue, blobs, keys, config, telemetry),
     queue,
     tokenizer,

@@ -1,2 +1,3 @@
 export { startGateway, type RunningGateway } from "./gateway";
 export { gatewayConfig, GATEWAY_SETTINGS, type GatewayConfig } from "./config";
+export { RedisKeys } from "./redis-keys";

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { isRetryable, statusOf } from "@pixellm/api";
 import type { BundleManifest } from "@pixellm/bundle";
-import { formatAnswer } from "@pixellm/pipeline";
+import { checkMaskBudget, formatAnswer, maskTargets } from "@pixellm/pipeline";
 import type { Logger } from "@pixellm/service-kit";
 import type { GenerationResult, VisionOutput } from "@pixellm/engine";
 import { wireFinishReason } from "@pixellm/llm/protocol";
@@ -36,6 +36,8 @@ export interface OrchestratorDeps {
   readonly modelDigest: string;
   readonly tokenizer: LlamaTokenizer;
   readonly checkpointTtlSeconds: number;
+  /** Targets × original pixels one job's masks may have (GATEWAY_MAX_MASK_PIXELS). */
+  readonly maxMaskPixels: number;
   readonly logger: Logger;
   readonly telemetry: JobTelemetry;
 }
@@ -52,6 +54,7 @@ export class Orchestrator {
       requestId: data.requestId,
       deadline: data.deadline,
       signal: job.signal,
+      recordCrash: (stage) => job.recordCrash(stage),
     };
     try {
       this.checkLive(context);
@@ -63,6 +66,14 @@ export class Orchestrator {
       const generated = await this.generation(data, vision, context, job);
       const generationDone = Date.now();
       this.checkLive(context);
+      // A generated answer's targets are known only now: beyond the cap the job fails (the same
+      // request would name as many again) rather than lose masks its text refers to.
+      checkMaskBudget(
+        maskTargets(generated.codebookHidden.shape[0] ?? 0, this.deps.manifest.geometry.codebookSize),
+        data.original,
+        this.deps.maxMaskPixels,
+        "the answer names",
+      );
       await job.report({ kind: "stage", stage: "decoder" });
       const decoded = await this.deps.stages.decode(
         {

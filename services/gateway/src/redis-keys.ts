@@ -27,6 +27,11 @@ export class RedisKeys {
     return `${this.prefix}:cancelled:${jobId}`;
   }
 
+  /** How many times a job's calls crashed a stage's process (poison jobs: stage-crash.ts). */
+  stageCrashes(jobId: string, stage: string): string {
+    return `${this.prefix}:crashes:${jobId}:${stage}`;
+  }
+
   /** Channel announcing cancellations to every gateway's workers. */
   get cancelChannel(): string {
     return `${this.prefix}:cancel`;

@@ -18,8 +18,3 @@ export function codebookPositions(
   for (let t = 1; t < ids.length; t++) if (segIds.has(ids[t]!)) positions.push(t + shift);
   return positions;
 }
-
-/** Embedded length of a prompt: the -200 placeholder becomes `imageTokens` embeddings. */
-export function embeddedLength(promptLength: number, imageTokens: number): number {
-  return promptLength - 1 + imageTokens;
-}

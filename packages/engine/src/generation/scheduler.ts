@@ -11,7 +11,8 @@
 import { EngineError } from "@pixellm/errors";
 import { makeTensor } from "@pixellm/tensor";
 import { asEngineError } from "../stages/outcome";
-import { codebookPositions, embeddedLength } from "./codebook";
+import { type SequencePositions, embeddedLength, sequencePositions } from "@pixellm/pipeline";
+import { codebookPositions } from "./codebook";
 import type { FinishReason, GenerationRequest, GenerationResult } from "./request";
 import { type PrefillInput, type RunOutput, type SequenceModel, imageSplice } from "./sequence-model";
 import { GREEDY, type TokenSampler, createSampler } from "./sampler";
@@ -130,35 +131,20 @@ export class LlmScheduler {
     } catch (error) {
       return Promise.reject(asEngineError(error));
     }
-    const promptPositions = embeddedLength(request.promptIds.length, imageTokens);
-    const answer = request.answerIds?.length ?? 0;
-    if (promptPositions + answer > maxPositions) {
-      return Promise.reject(
-        new EngineError(
-          "invalid_argument",
-          `the prompt needs ${promptPositions + answer} positions; the model has ${maxPositions}`,
-        ),
+    let positions: SequencePositions;
+    try {
+      positions = sequencePositions(
+        {
+          promptLength: request.promptIds.length,
+          ...(request.answerIds ? { answerLength: request.answerIds.length } : {}),
+          maxNewTokens: request.maxNewTokens,
+        },
+        { imageTokens, maxPositions, kvBudgetTokens: this.options.kvBudgetTokens },
       );
+    } catch (error) {
+      return Promise.reject(asEngineError(error));
     }
-    if (!request.answerIds && (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1)) {
-      return Promise.reject(
-        new EngineError(
-          "invalid_argument",
-          `max_new_tokens must be a positive integer (got ${request.maxNewTokens})`,
-        ),
-      );
-    }
-    const finalLength = request.answerIds
-      ? promptPositions + answer
-      : Math.min(maxPositions, promptPositions + request.maxNewTokens);
-    if (finalLength > this.options.kvBudgetTokens) {
-      return Promise.reject(
-        new EngineError(
-          "resource_exhausted",
-          `the sequence needs ${finalLength} KV positions; this stage's KV budget is ${this.options.kvBudgetTokens}`,
-        ),
-      );
-    }
+    const { promptPositions, finalLength } = positions;
     return new Promise((resolve, reject) => {
       const now = Date.now();
       const seq: Sequence = {

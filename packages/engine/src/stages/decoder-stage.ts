@@ -6,7 +6,8 @@
  * multiple of seg_token_num × 2, all its masks are dropped (`evaluate` zeroes the SEG mask).
  */
 import type { BundleManifest } from "@pixellm/bundle";
-import { type CocoRle, encodeRle, postprocessMasks, rleCountsToString, rleToBbox } from "@pixellm/image";
+import { type CocoRle, encodeRle, postprocessMask, rleCountsToString, rleToBbox } from "@pixellm/image";
+import { maskTargets } from "@pixellm/pipeline";
 import { type HostTensor, float32Tensor, int64Tensor, makeTensor, numel } from "@pixellm/tensor";
 import { EngineError } from "@pixellm/errors";
 import type { ModelSession } from "../runtime/model-session";
@@ -40,6 +41,9 @@ export interface DecodeOutput {
   /** float32[N,1,128,128]: low-resolution logits, for inspection and dumps. */
   readonly lowResLogits: HostTensor<"float32">;
 }
+
+/** Targets per decoder graph run (its activations grow with them; see run). */
+const TARGETS_PER_RUN = 8;
 
 interface ValidItem {
   readonly input: DecodeInput;
@@ -95,16 +99,15 @@ export class DecoderStage {
         `image sizes must be positive integers, got resized [${h},${w}] original [${H},${W}]`,
       );
     }
-    return { input, targets: n % this.codebook === 0 ? n / this.codebook : 0 };
+    return { input, targets: maskTargets(n, this.codebook) };
   }
 
   private async run(items: readonly ValidItem[]): Promise<DecodeOutput[]> {
     const withTargets = items.filter((item) => item.targets > 0);
     const total = withTargets.reduce((sum, item) => sum + item.targets, 0);
     const area = this.lowRes * this.lowRes;
-    let logits: Float32Array = new Float32Array(0);
+    const logits = new Float32Array(total * area); // [ΣN,1,128,128]
     if (total > 0) {
-      // in: seg_hidden [ΣN,C,H], decoder_features [M,2,D,32,32], target_image [ΣN]
       const featureLength = numel(this.featureShape);
       const hidden = new Float32Array(total * this.codebook * this.hidden);
       const features = new Float32Array(withTargets.length * featureLength);
@@ -116,36 +119,58 @@ export class DecoderStage {
         features.set(item.input.decoderFeatures.data, m * featureLength);
         for (let k = 0; k < item.targets; k++) targetImage.push(m);
       });
-      const out = await this.session.run({
-        seg_hidden: float32Tensor([total, this.codebook, this.hidden], hidden),
-        decoder_features: float32Tensor([withTargets.length, ...this.featureShape], features),
-        target_image: int64Tensor([total], targetImage),
-      });
-      logits = (out.low_res_masks as HostTensor<"float32">).data; // [ΣN,1,128,128]
+      const featureTensor = float32Tensor([withTargets.length, ...this.featureShape], features);
+      const perTarget = this.codebook * this.hidden;
+      // The graph's activations grow with its targets (each attends over a copy of its image's
+      // features): runs of at most TARGETS_PER_RUN keep them bounded however many are asked for.
+      for (let start = 0; start < total; start += TARGETS_PER_RUN) {
+        const end = Math.min(total, start + TARGETS_PER_RUN);
+        // in: seg_hidden [n,C,H], decoder_features [M,2,D,32,32], target_image [n]
+        const out = await this.session.run({
+          seg_hidden: float32Tensor(
+            [end - start, this.codebook, this.hidden],
+            hidden.slice(start * perTarget, end * perTarget),
+          ),
+          decoder_features: featureTensor,
+          target_image: int64Tensor([end - start], targetImage.slice(start, end)),
+        });
+        logits.set((out.low_res_masks as HostTensor<"float32">).data, start * area); // [n,1,128,128]
+      }
     }
     let next = 0;
     return items.map((item) => {
       const own = logits.slice(next * area, (next + item.targets) * area);
       next += item.targets;
-      const masks =
-        item.targets > 0
-          ? postprocessMasks(makeTensor("float32", [item.targets, this.lowRes, this.lowRes], own), item.input)
-          : [];
+      const planes = makeTensor("float32", [item.targets, this.lowRes, this.lowRes], own);
       const lowResLogits = makeTensor("float32", [item.targets, 1, this.lowRes, this.lowRes], own);
+      const [H, W] = item.input.original;
+      const mask = item.targets > 0 ? new Uint8Array(H * W) : undefined;
       return {
-        targets: masks.map((m) => {
-          const [H, W] = item.input.original;
-          const rle = encodeRle(m.mask, H, W);
-          return {
-            mask: { size: [H, W], counts: rleCountsToString(rle.counts) },
-            bbox: rleToBbox(rle),
-            area: m.area,
-            score: m.score,
-          };
-        }),
+        targets: Array.from({ length: item.targets }, (_, k) => encodedTarget(planes, k, item.input, mask)),
         dropped: item.targets === 0 && item.input.codebookHidden.shape[0]! > 0,
         lowResLogits,
       };
     });
   }
+}
+
+/**
+ * Target `k` at the original size, made in `mask` (shared by the item's targets) and encoded
+ * before the next one is made: a request holds one full-size mask, not one per target.
+ */
+function encodedTarget(
+  planes: HostTensor<"float32">,
+  k: number,
+  input: DecodeInput,
+  mask?: Uint8Array,
+): DecodedTarget {
+  const [H, W] = input.original;
+  const made = postprocessMask(planes, k, input, mask);
+  const rle = encodeRle(made.mask, H, W);
+  return {
+    mask: { size: [H, W], counts: rleCountsToString(rle.counts) },
+    bbox: rleToBbox(rle),
+    area: made.area,
+    score: made.score,
+  };
 }

@@ -186,6 +186,7 @@ export class BullJobQueue implements JobQueue {
         attempt: job.attemptsStarted,
         signal: controller.signal,
         report: (event) => job.updateProgress(event),
+        recordCrash: (stage) => this.recordCrash(id, stage),
       });
     } catch (error) {
       const failure = failureOf(error);
@@ -194,6 +195,17 @@ export class BullJobQueue implements JobQueue {
         ? new Error(JSON.stringify(failure))
         : new UnrecoverableError(JSON.stringify(failure));
     }
+  }
+
+  /** The job's crashes of `stage`, in Redis (kept as long as its result), counted atomically. */
+  private async recordCrash(jobId: string, stage: string): Promise<number> {
+    const key = this.options.keys.stageCrashes(jobId, stage);
+    const [[, count]] = (await this.redis
+      .multi()
+      .incr(key)
+      .expire(key, this.options.resultTtlSeconds)
+      .exec()) as [[Error | null, number]];
+    return count;
   }
 
   private async view(read: BullJob): Promise<JobView> {

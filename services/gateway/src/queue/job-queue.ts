@@ -34,6 +34,11 @@ export interface ProcessContext {
   /** Aborts when the job is cancelled (from any gateway). */
   readonly signal: AbortSignal;
   report(event: JobEvent): Promise<void>;
+  /**
+   * Counts a crash of `stage` during this job in the job's own state (every gateway and
+   * execution sees the same count, so a poison job is found whoever runs it); returns the count.
+   */
+  recordCrash(stage: string): Promise<number>;
 }
 
 /** Runs a job; throw a JobFailureError to fail it (retryable failures are retried with backoff). */

@@ -25,6 +25,8 @@ interface MemoryJob {
   readonly priority: number;
   readonly sequence: number;
   controller?: AbortController;
+  /** Crashes per stage (see ProcessContext.recordCrash). */
+  readonly crashes: Map<string, number>;
 }
 
 export interface MemoryQueueOptions {
@@ -67,6 +69,7 @@ export class MemoryJobQueue implements JobQueue {
       data,
       priority: options.priority,
       sequence: this.sequence++,
+      crashes: new Map(),
     };
     this.jobs.set(options.id, job);
     this.enqueue(job);
@@ -154,6 +157,11 @@ export class MemoryJobQueue implements JobQueue {
         attempt,
         signal: job.controller.signal,
         report: (event) => this.report(job, event),
+        recordCrash: (stage) => {
+          const count = (job.crashes.get(stage) ?? 0) + 1;
+          job.crashes.set(stage, count);
+          return Promise.resolve(count);
+        },
       });
       this.update(job, { state: "succeeded", result });
     } catch (error) {

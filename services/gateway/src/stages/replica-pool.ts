@@ -2,6 +2,8 @@
  * Client-side load balancing over the replicas of one stage: each call goes to the healthy
  * replica with the fewest outstanding calls; a call that fails UNAVAILABLE (replica gone,
  * draining, overloaded) is retried on another replica while attempts and the deadline allow.
+ * A call whose replica died with it in flight is counted against the job (stage-crash.ts): the
+ * second such crash makes the job poison, and it is not sent to another replica.
  * Health comes from grpc.health.v1 checks every interval; `dns:host:port` entries expand to
  * every address the name resolves to (Kubernetes headless Services), re-resolved each interval.
  */
@@ -10,6 +12,7 @@ import * as grpc from "@grpc/grpc-js";
 import { isRetryable, serviceError, statusOf } from "@pixellm/api";
 import type { Logger } from "@pixellm/service-kit";
 import { service as healthService } from "grpc-health-check";
+import { POISON_CRASHES, isMidCallDrop, poisonMessage } from "./stage-crash";
 import type { StageCallContext } from "./stage-clients";
 
 const HealthClient = grpc.makeClientConstructor(healthService, "grpc.health.v1.Health");
@@ -85,6 +88,23 @@ export class ReplicaPool<C extends grpc.Client> {
         if (code !== grpc.status.UNAVAILABLE) throw error;
         replica.healthy = false;
         replica.coolUntil = Date.now() + COOLDOWN_MS;
+        if (isMidCallDrop(error) && context.recordCrash) {
+          // A count that cannot be stored (Redis unreachable) must not fail the job: it is retried.
+          const crashes = await context.recordCrash(this.options.stage).catch((reason: unknown) => {
+            this.options.logger.warn("stage crash not counted", {
+              stage: this.options.stage,
+              reason: (reason as Error).message,
+            });
+            return 0;
+          });
+          this.options.logger.warn("stage replica died with the call in flight", {
+            stage: this.options.stage,
+            replica: replica.address,
+            crashes,
+          });
+          if (crashes >= POISON_CRASHES)
+            throw serviceError(grpc.status.INTERNAL, poisonMessage(this.options.stage));
+        }
         this.options.logger.warn("stage replica unavailable; trying another", {
           stage: this.options.stage,
           replica: replica.address,

@@ -14,9 +14,16 @@ export interface StageCallContext {
   /** Absolute deadline, ms since the epoch. */
   readonly deadline: number;
   readonly signal: AbortSignal;
+  /**
+   * Counts a crash of `stage` (its process died with this job's call in flight) in the job's own
+   * state, shared by every gateway and execution of the job; resolves to the job's count so far.
+   */
+  readonly recordCrash?: (stage: string) => Promise<number>;
 }
 
 export interface StageClients {
+  /** The llm's KV budget per sequence, where these clients know it (the in-process llm). */
+  readonly kvBudgetTokens?: number;
   encode(resizedImage: RgbImage, context: StageCallContext): Promise<VisionOutput>;
   /** `onTokens` receives each delta of new ids as they are generated. */
   generate(
