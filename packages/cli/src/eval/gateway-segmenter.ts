@@ -1,4 +1,9 @@
-/** Questions answered through a gateway's async jobs, as a batch client would. */
+/**
+ * Questions answered through a gateway's async jobs, as a batch client would. The questions carry
+ * no answer ids (the model generates its answer), so any API key works: the evaluate permission
+ * is needed only by clients that send teacher-forced answer ids.
+ */
+import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { isServiceError } from "@pixellm/api";
 import { PixelLMClient } from "@pixellm/client";
@@ -25,7 +30,8 @@ class JobFailedError extends Error {
 export async function gatewaySegmenter(address: string, apiKey?: string): Promise<QuestionSegmenter> {
   const client = new PixelLMClient(address, apiKey ? { apiKey } : {});
   try {
-    await client.getJob("pixellm-eval-probe", { timeoutMs: PROBE_TIMEOUT_MS });
+    // A well-formed id no job has: the gateway refuses malformed ones with INVALID_ARGUMENT.
+    await client.getJob(randomUUID(), { timeoutMs: PROBE_TIMEOUT_MS });
   } catch (error) {
     // NOT_FOUND is the answer of a gateway that works.
     if (!isServiceError(error) || error.code !== status.NOT_FOUND) {
