@@ -17,10 +17,14 @@ import type { TenantDirectory } from "./tenants/tenant-directory";
 const tenants = new WeakMap<grpc.Metadata, Tenant>();
 
 /** Authenticates the calls of the services whose full names are given (e.g. "pixellm.v1.PixelLM"). */
-export function authInterceptor(directory: TenantDirectory, serviceNames: readonly string[]): grpc.ServerInterceptor {
+export function authInterceptor(
+  directory: TenantDirectory,
+  serviceNames: readonly string[],
+): grpc.ServerInterceptor {
   const guarded = serviceNames.map((name) => `/${name}/`);
   return (method, call) => {
-    if (!guarded.some((prefix) => method.path.startsWith(prefix))) return new grpc.ServerInterceptingCall(call);
+    if (!guarded.some((prefix) => method.path.startsWith(prefix)))
+      return new grpc.ServerInterceptingCall(call);
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         const tenant = directory.identify(presentedKey(metadata));

@@ -160,7 +160,7 @@ export const GATEWAY_SETTINGS = {
     env: "PIXELLM_API_KEYS",
     default: [],
     description:
-      "API keys of one tenant, \"default\", with every permission (metadata `authorization: Bearer <key>` or `x-api-key`); with no keys here or in PIXELLM_TENANTS_FILE, no authentication",
+      'API keys of one tenant, "default", with every permission (metadata `authorization: Bearer <key>` or `x-api-key`); with no keys here or in PIXELLM_TENANTS_FILE, no authentication',
   }),
   tenantsFile: text({
     env: "PIXELLM_TENANTS_FILE",

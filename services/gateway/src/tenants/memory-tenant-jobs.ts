@@ -40,7 +40,9 @@ export class MemoryTenantJobs implements TenantJobs {
     let queued = 0;
     for (const [id, reservedAt] of ids) {
       const view = await this.queue.get(id);
-      if (view ? TERMINAL_STATES.has(view.state) : reservedAt === 0 || reservedAt < now - RESERVATION_GRACE_MS) {
+      if (
+        view ? TERMINAL_STATES.has(view.state) : reservedAt === 0 || reservedAt < now - RESERVATION_GRACE_MS
+      ) {
         ids.delete(id);
         continue;
       }

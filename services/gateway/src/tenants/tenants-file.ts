@@ -19,7 +19,14 @@ export interface TenantEntry {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const FIELDS = new Set(["name", "keySha256", "permissions", "maxConcurrentJobs", "queueShare", "maxPriority"]);
+const FIELDS = new Set([
+  "name",
+  "keySha256",
+  "permissions",
+  "maxConcurrentJobs",
+  "queueShare",
+  "maxPriority",
+]);
 
 export function readTenantsFile(path: string): TenantEntry[] {
   let raw: string;
@@ -51,7 +58,9 @@ export function parseTenants(parsed: unknown, source: string): TenantEntry[] {
     names.add(tenant.name);
     for (const hash of keySha256) {
       if (hashes.has(hash))
-        throw new ConfigError(`${source}: a key hash appears twice (tenant ${tenant.name}); each key has one tenant`);
+        throw new ConfigError(
+          `${source}: a key hash appears twice (tenant ${tenant.name}); each key has one tenant`,
+        );
       hashes.add(hash);
     }
   }
@@ -67,10 +76,16 @@ function parseTenant(item: unknown, where: string): TenantEntry {
     throw new ConfigError(`${where}: unknown field ${unknownField} (fields: ${[...FIELDS].join(", ")})`);
   const name = fields.name;
   if (typeof name !== "string" || !NAME.test(name))
-    throw new ConfigError(`${where}: name must be 1 to 63 letters, digits, - or _ (got ${JSON.stringify(name)})`);
+    throw new ConfigError(
+      `${where}: name must be 1 to 63 letters, digits, - or _ (got ${JSON.stringify(name)})`,
+    );
   const at = `${where} (${name})`;
   const keys = fields.keySha256;
-  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === "string" && SHA256_HEX.test(k)))
+  if (
+    !Array.isArray(keys) ||
+    keys.length === 0 ||
+    !keys.every((k) => typeof k === "string" && SHA256_HEX.test(k))
+  )
     throw new ConfigError(
       `${at}: keySha256 must list the lowercase hex SHA-256 of each key (pixellm tenants hash-key prints it)`,
     );
@@ -97,7 +112,9 @@ function number(value: unknown, what: string, min: number, max: number, integer:
     typeof value === "number" && value >= min && value <= max && (!integer || Number.isInteger(value));
   if (!ok) {
     const range = min === Number.MIN_VALUE ? `in (0, ${max}]` : `${min} to ${max === Infinity ? "any" : max}`;
-    throw new ConfigError(`${what} must be ${integer ? "an integer " : "a number "}${range} (got ${JSON.stringify(value)})`);
+    throw new ConfigError(
+      `${what} must be ${integer ? "an integer " : "a number "}${range} (got ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }
