@@ -97,7 +97,9 @@ describe.each(["redis", "embedded"] as const)("tenants (%s mode)", (mode) => {
     // its encoded copies, far below what parsing a large message costs (issue 11: +1.2 GB).
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(160 * 2 ** 20);
     // The count is live: an authenticated call's message is deserialised.
-    await client("alpha-key").getJob("00000000-0000-4000-8000-000000000000").catch(() => undefined);
+    await client("alpha-key")
+      .getJob("00000000-0000-4000-8000-000000000000")
+      .catch(() => undefined);
     expect(gateway.parsedMessages()).toBe(parsedBefore + 1);
   });
 
