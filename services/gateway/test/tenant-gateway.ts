@@ -4,7 +4,7 @@
  * loopback and a real queue (BullMQ on Redis, or the in-memory one). No worker takes the jobs, so
  * they stay queued for as long as a test needs them to.
  */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
 import { ServiceHost, createLogger } from "@pixellm/service-kit";
@@ -110,9 +110,9 @@ function countingDeserialisers(
       name,
       {
         ...method,
-        requestDeserialize: (bytes: Buffer) => {
+        requestDeserialize: (bytes: Buffer): unknown => {
           count();
-          return method.requestDeserialize(bytes);
+          return method.requestDeserialize(bytes) as unknown;
         },
       },
     ]),

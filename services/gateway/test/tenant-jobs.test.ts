@@ -64,7 +64,8 @@ function holdJobs(queue: JobQueue, concurrency: number): { finish: () => void } 
   const finished = new Promise<void>((resolve) => (finish = resolve));
   queue.work(async () => {
     await finished;
-    return { text: "done" } as JobResult;
+    const result: JobResult = { text: "done" };
+    return result;
   }, concurrency);
   return { finish };
 }
