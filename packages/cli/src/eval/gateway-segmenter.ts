@@ -9,6 +9,7 @@ import { isServiceError } from "@pixellm/api";
 import { PixelLMClient } from "@pixellm/client";
 import { EVAL_MAX_NEW_TOKENS } from "@pixellm/muse";
 import { awaitJob } from "./await-job";
+import { submitRetrying } from "./submit-retrying";
 import type { QuestionSegmenter } from "./question-segmenter";
 
 const PROBE_TIMEOUT_MS = 10_000;
@@ -42,9 +43,10 @@ export async function gatewaySegmenter(address: string, apiKey?: string): Promis
   return {
     description: `gateway ${address} (async jobs)`,
     async segment(image, query) {
-      const submitted = await client.submitJob(
-        { image, query, maxNewTokens: EVAL_MAX_NEW_TOKENS },
-        { deadlineUnixMs: Date.now() + JOB_DEADLINE_MS },
+      const deadlineUnixMs = Date.now() + JOB_DEADLINE_MS;
+      const submitted = await submitRetrying(
+        () => client.submitJob({ image, query, maxNewTokens: EVAL_MAX_NEW_TOKENS }, { deadlineUnixMs }),
+        deadlineUnixMs,
       );
       const job = await awaitJob(client, submitted);
       const result = job.result;
