@@ -4,7 +4,8 @@
  * only to their tenant, idempotency keys scoped to the tenant and tied to the request, job ids
  * format-checked, and each tenant's permissions and limits.
  */
-import { status } from "@grpc/grpc-js";
+import { Metadata, credentials, status } from "@grpc/grpc-js";
+import { services } from "@pixellm/api";
 import { PixelLMClient } from "@pixellm/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shapesImage } from "../../../test/support/images";
@@ -129,6 +130,26 @@ describe.each(["redis", "embedded"] as const)("tenants (%s mode)", (mode) => {
     const betaJob = await beta.submitJob(await request(2));
     expect((await client("beta-second-key").getJob(betaJob.jobId)).jobId).toBe(betaJob.jobId);
     expect((await alpha.cancelJob(job.jobId)).state).toBe("JOB_STATE_CANCELLED");
+    // A cancelled job stays its tenant's.
+    expect((await failure(beta.getJob(job.jobId))).code).toBe(status.NOT_FOUND);
+    expect((await alpha.getJob(job.jobId)).state).toBe("JOB_STATE_CANCELLED");
+  });
+
+  it("accepts the key as x-api-key too", async () => {
+    const raw = new (services().PixelLM)(gateway.address, credentials.createInsecure());
+    const getJob = (metadata: Metadata) =>
+      new Promise<{ code?: number }>((resolve) =>
+        raw.GetJob({ jobId: "00000000-0000-4000-8000-000000000000" }, metadata, (error) =>
+          resolve(error ?? {}),
+        ),
+      );
+    const keyed = new Metadata();
+    keyed.set("x-api-key", "alpha-key");
+    const wrong = new Metadata();
+    wrong.set("x-api-key", "alpha-key-2");
+    expect((await getJob(keyed)).code).toBe(status.NOT_FOUND);
+    expect((await getJob(wrong)).code).toBe(status.UNAUTHENTICATED);
+    raw.close();
   });
 
   it("idempotency keys name a job per tenant, and a key reused for another request is refused", async () => {
