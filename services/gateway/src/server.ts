@@ -1,9 +1,10 @@
 /**
  * The public PixelLM service. Handlers are thin: take the caller's tenant (authenticated by the
  * interceptor in auth.ts), check what the tenant may ask, admit, submit, then answer from the
- * job's progress. A tenant sees only its own jobs: another tenant's job id is NOT_FOUND. A synchronous call is a job too (so it survives a gateway crash and is
- * batched like any other); the call's deadline becomes the job's absolute deadline, and a
- * client that goes away cancels its job.
+ * job's progress. A tenant sees only its own jobs: another tenant's job id is NOT_FOUND. A
+ * synchronous call is a job too (so it survives a gateway crash and is batched like any other);
+ * the call's deadline becomes the job's absolute deadline, and a client that goes away cancels
+ * its job.
  */
 import * as grpc from "@grpc/grpc-js";
 import { trace } from "@opentelemetry/api";
@@ -121,6 +122,7 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
       trace.getActiveSpan()?.setAttribute("pixellm.job_id", view.id);
       deps.logger.info(created ? "job submitted" : "job resubmitted with its idempotency key", {
         job_id: view.id,
+        tenant: tenant.name,
       });
       return jobMessage(view);
     }),
