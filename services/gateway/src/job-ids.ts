@@ -10,6 +10,8 @@ import { status } from "@grpc/grpc-js";
 const JOB_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|idem-[0-9a-f]{32})$/;
 /** Ids longer than this are not echoed in errors. */
 const ECHO_LIMIT = 64;
+/** Longest idempotency key: room for any UUID, hash or order number a client uses. */
+export const MAX_IDEMPOTENCY_KEY_CHARS = 256;
 
 export function newJobId(): string {
   return randomUUID();
@@ -21,6 +23,15 @@ export function newJobId(): string {
  */
 export function idempotentJobId(tenant: string, key: string): string {
   return `idem-${createHash("sha256").update(`${tenant}\0${key}`).digest("hex").slice(0, 32)}`;
+}
+
+/** INVALID_ARGUMENT for an idempotency key longer than MAX_IDEMPOTENCY_KEY_CHARS. */
+export function checkIdempotencyKey(key: string): void {
+  if (key.length <= MAX_IDEMPOTENCY_KEY_CHARS) return;
+  throw serviceError(
+    status.INVALID_ARGUMENT,
+    `idempotency_key has ${key.length} characters, more than ${MAX_IDEMPOTENCY_KEY_CHARS}; use a shorter key (e.g. a UUID)`,
+  );
 }
 
 /** INVALID_ARGUMENT unless `id` is one of the generated forms. */

@@ -24,7 +24,7 @@ import { type Logger, callContext, serverStreamHandler, unaryHandler } from "@pi
 import type { LlamaTokenizer } from "@pixellm/tokenizer";
 import type { Admission } from "./admission";
 import { tenantOf } from "./auth";
-import { checkJobId } from "./job-ids";
+import { checkIdempotencyKey, checkJobId } from "./job-ids";
 import { jobMessage, responseOf } from "./job-proto";
 import type { JobSubmitter } from "./jobs";
 import { type JobQueue, type JobView, TERMINAL_STATES } from "./queue/job-queue";
@@ -108,6 +108,7 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
       const request = call.request.request;
       if (!request) throw new EngineError("invalid_argument", "request is required");
       checkTenantRequest(tenant, request);
+      checkIdempotencyKey(call.request.idempotencyKey);
       const admitted = await deps.admission.admit(request);
       const deadline =
         call.request.deadlineUnixMs > 0 ? call.request.deadlineUnixMs : Date.now() + deps.defaultTimeoutMs;

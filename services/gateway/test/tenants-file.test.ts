@@ -1,7 +1,13 @@
 /** The tenants file, key lookup and job id forms: every mistake named, keys found only by their hash. */
 import { ConfigError } from "@pixellm/service-kit";
 import { describe, expect, it } from "vitest";
-import { checkJobId, idempotentJobId, newJobId } from "../src/job-ids";
+import {
+  MAX_IDEMPOTENCY_KEY_CHARS,
+  checkIdempotencyKey,
+  checkJobId,
+  idempotentJobId,
+  newJobId,
+} from "../src/job-ids";
 import { hashApiKey } from "../src/tenants/api-key-hash";
 import { ANONYMOUS_TENANT, DEFAULT_TENANT, TenantDirectory } from "../src/tenants/tenant-directory";
 import { parseTenants } from "../src/tenants/tenants-file";
@@ -69,6 +75,11 @@ describe("job ids", () => {
     expect(() => checkJobId(idempotentJobId("acme", "k"))).not.toThrow();
     for (const bad of ["meta", "../x", "", "x".repeat(10_240), newJobId().toUpperCase(), `${newJobId()}\n`])
       expect(() => checkJobId(bad)).toThrow(/not a job id this API issued/);
+  });
+
+  it("refuses idempotency keys over the length limit", () => {
+    expect(() => checkIdempotencyKey("k".repeat(MAX_IDEMPOTENCY_KEY_CHARS))).not.toThrow();
+    expect(() => checkIdempotencyKey("k".repeat(MAX_IDEMPOTENCY_KEY_CHARS + 1))).toThrow(/more than 256/);
   });
 
   it("derives idempotent ids from the tenant and the key", () => {
