@@ -58,6 +58,7 @@ export const COMPONENTS: readonly ChartComponent[] = [
       LLM_ADDRESSES: "dns:<fullname>-llm:<llm.port> (headless Service)",
       DECODER_ADDRESSES: "dns:<fullname>-pixel-decoder:<pixelDecoder.port> (headless Service)",
       PIXELLM_API_KEYS: "apiKeys.keys (a Secret) or apiKeys.existingSecret",
+      PIXELLM_TENANTS_FILE: "tenants.existingSecret, mounted at /etc/pixellm/tenants",
       // Embedded mode only; the chart always runs the gateway in redis mode.
       PIXELLM_EXECUTION_PROVIDER: "not set (embedded mode only)",
       PIXELLM_WARM_UP: "not set (embedded mode only)",

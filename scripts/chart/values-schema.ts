@@ -256,6 +256,12 @@ export function valuesSchema(): JsonSchema {
         existingSecret: str("Secret holding the keys (comma-separated) instead of keys"),
         existingSecretKey: str("key of the keys in that Secret", { minLength: 1 }),
       }),
+      tenants: obj("the gateway's tenants file (PIXELLM_TENANTS_FILE), from a Secret", {
+        existingSecret: str(
+          "Secret holding the tenants file (empty: none); restart the gateway after changing it",
+        ),
+        existingSecretKey: str("key of the file in that Secret", { minLength: 1 }),
+      }),
       metrics: obj("Prometheus metrics over HTTP on every service (PIXELLM_METRICS_PORT, /metrics)", {
         enabled: bool("expose the metrics port"),
         port: int("metrics port of every container", 1, 65535),

@@ -103,7 +103,11 @@ describe("the chart's values agree with the services", () => {
   });
 
   it("sets every variable it owns, each of which its service reads", async () => {
-    const objects = parseManifests(await renderChart({ setJson: ['apiKeys.keys=["a-long-enough-key"]'] }));
+    const objects = parseManifests(
+      await renderChart({
+        setJson: ['apiKeys.keys=["a-long-enough-key"]', 'tenants.existingSecret="pixellm-tenants"'],
+      }),
+    );
     for (const component of COMPONENTS) {
       const tableVariables = new Set(Object.values(component.table).map((s) => s.env));
       const container = onlyContainer(findObject(objects, "Deployment", `pixellm-${component.name}`));

@@ -245,7 +245,9 @@ describe("distributed serving", () => {
     expect(bad.details).toMatch(/image format not recognised/);
     const empty = await failure(clients[1]!.segment({ image: await image(1), query: "   " }));
     expect(empty.code).toBe(status.INVALID_ARGUMENT);
-    const unknown = await failure(clients[0]!.getJob("no-such-job"));
+    const malformed = await failure(clients[0]!.getJob("no-such-job"));
+    expect(malformed.code).toBe(status.INVALID_ARGUMENT);
+    const unknown = await failure(clients[0]!.getJob("00000000-0000-4000-8000-000000000000"));
     expect(unknown.code).toBe(status.NOT_FOUND);
   });
 });

@@ -31,6 +31,10 @@
       name: {{ . }}
       key: {{ $.Values.apiKeys.existingSecretKey }}
 {{- end }}
+{{- if .Values.tenants.existingSecret }}
+- name: PIXELLM_TENANTS_FILE
+  value: /etc/pixellm/tenants/tenants.json
+{{- end }}
 {{- end }}
 
 {{/* Requests and limits, plus nvidia.com/gpu for GPU stages. */}}

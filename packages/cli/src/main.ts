@@ -17,6 +17,7 @@ import { clientCommand, clientUsage } from "./commands/client";
 import { evalCommand, evalUsage } from "./commands/eval";
 import { segmentCommand, segmentUsage } from "./commands/segment";
 import { demoCommand, demoUsage, serveCommand, serveUsage } from "./commands/serve";
+import { tenantsCommand, tenantsUsage } from "./commands/tenants";
 import { upCommand, upUsage } from "./commands/up";
 import { PartialFailure } from "./partial-failure";
 import { UsageError } from "./usage-error";
@@ -36,6 +37,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   client: { run: clientCommand, usage: clientUsage },
   up: { run: upCommand, usage: upUsage },
   eval: { run: evalCommand, usage: evalUsage },
+  tenants: { run: tenantsCommand, usage: tenantsUsage },
 };
 
 const USER_ERRORS = [UsageError, CheckpointError, BundleError, ExportTargetError, MuseFormatError];

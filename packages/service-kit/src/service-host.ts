@@ -28,6 +28,8 @@ export interface HostOptions {
   readonly services: readonly ServiceBinding[];
   readonly maxMessageBytes: number;
   readonly logger: Logger;
+  /** Run on every call, first to last, before its handler (e.g. to refuse it before its message is read). */
+  readonly interceptors?: readonly grpc.ServerInterceptor[];
 }
 
 export class ServiceHost {
@@ -51,6 +53,7 @@ export class ServiceHost {
     const server = new grpc.Server({
       "grpc.max_receive_message_length": options.maxMessageBytes,
       "grpc.max_send_message_length": options.maxMessageBytes,
+      interceptors: [...(options.interceptors ?? [])],
     });
     for (const service of options.services) server.addService(service.definition, service.implementation);
     const names = options.services.map((s) => s.name);

@@ -33,7 +33,7 @@ export interface AdmittedRequest {
 }
 
 export const DEFAULT_MAX_NEW_TOKENS = 512;
-const MAX_PRIORITY = 9;
+export const MAX_PRIORITY = 9;
 
 export class Admission {
   private readonly segIds: ReadonlySet<number>;

@@ -167,7 +167,13 @@ export const GATEWAY_SETTINGS = {
     env: "PIXELLM_API_KEYS",
     default: [],
     description:
-      "accepted API keys (metadata `authorization: Bearer <key>` or `x-api-key`); empty: no authentication",
+      'API keys of one tenant, "default", with every permission (metadata `authorization: Bearer <key>` or `x-api-key`); with no keys here or in PIXELLM_TENANTS_FILE, no authentication',
+  }),
+  tenantsFile: text({
+    env: "PIXELLM_TENANTS_FILE",
+    default: "",
+    description:
+      "JSON file of tenants: SHA-256 of their API keys, permissions and limits (see docs/tenants.md); empty: none",
   }),
   verify: oneOf({
     env: "PIXELLM_BUNDLE_VERIFY",

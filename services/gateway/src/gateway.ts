@@ -10,6 +10,7 @@ import { loadBundle } from "@pixellm/bundle";
 import { type Logger, ServiceHost, createLogger } from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { Admission } from "./admission";
+import { authInterceptor } from "./auth";
 import type { GatewayConfig } from "./config";
 import { observeGateway } from "./gateway-metrics";
 import { ImageWorkers } from "./image-workers";
@@ -25,6 +26,10 @@ import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
 import type { StageClients } from "./stages/stage-clients";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
+import { MemoryTenantJobs } from "./tenants/memory-tenant-jobs";
+import { RedisTenantJobs } from "./tenants/redis-tenant-jobs";
+import { TenantDirectory } from "./tenants/tenant-directory";
+import { readTenantsFile } from "./tenants/tenants-file";
 
 export interface RunningGateway {
   readonly port: number;
@@ -36,6 +41,10 @@ export async function startGateway(
   config: GatewayConfig,
   logger: Logger = createLogger({ service: "gateway", level: config.logLevel }),
 ): Promise<RunningGateway> {
+  const tenants = new TenantDirectory(
+    config.tenantsFile ? readTenantsFile(config.tenantsFile) : [],
+    config.apiKeys,
+  );
   const bundle = await loadBundle(config.bundle, config.verify);
   const tokenizer = await loadTokenizer(config.bundle);
   const keys = new RedisKeys(config.keyPrefix);
@@ -74,19 +83,25 @@ export async function startGateway(
   queue.work(orchestrator.process, config.workerConcurrency);
   const handlers = gatewayHandlers({
     admission: new Admission(config, bundle.manifest, tokenizer, images, stages.kvBudgetTokens),
-    submitter: new JobSubmitter(queue, blobs, keys, config, telemetry),
+    submitter: new JobSubmitter(
+      queue,
+      blobs,
+      keys,
+      config,
+      telemetry,
+      redis ? new RedisTenantJobs(redis, keys) : new MemoryTenantJobs(queue),
+    ),
     queue,
     tokenizer,
-    apiKeys: config.apiKeys,
     defaultTimeoutMs: config.defaultTimeoutMs,
     logger,
   });
+  const publicService = "pixellm.v1.PixelLM";
   const host = await ServiceHost.start({
     host: config.host,
     port: config.port,
-    services: [
-      { name: "pixellm.v1.PixelLM", definition: services().PixelLM.service, implementation: handlers },
-    ],
+    services: [{ name: publicService, definition: services().PixelLM.service, implementation: handlers }],
+    interceptors: [authInterceptor(tenants, [publicService])],
     maxMessageBytes: config.maxMessageBytes,
     logger,
   });

@@ -3,6 +3,10 @@ import type { SegmentResponse, Target } from "@pixellm/api";
 
 export interface JobData {
   readonly requestId: string;
+  /** The tenant that submitted the job: only its calls see it. */
+  readonly tenant: string;
+  /** requestFingerprint of the request: an idempotency key reused for another request is refused. */
+  readonly fingerprint: string;
   readonly imageHash: string;
   /** [H, W] of the decoded image and [h', w'] after the resize. */
   readonly original: readonly [number, number];

@@ -1,20 +1,28 @@
 /**
- * Submitting jobs: bounded admission into the queue (RESOURCE_EXHAUSTED when full), the
- * admitted image stored by content hash, idempotency keys mapped to stable job ids.
+ * Submitting jobs: bounded admission into the queue (RESOURCE_EXHAUSTED when full, for the whole
+ * queue or the tenant's share of it), the admitted image stored by content hash, idempotency keys
+ * mapped to job ids of the tenant, and a key reused for a different request refused.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { status } from "@grpc/grpc-js";
+import { serviceError } from "@pixellm/api";
 import { EngineError } from "@pixellm/errors";
 import type { AdmittedRequest } from "./admission";
+import { idempotentJobId, newJobId } from "./job-ids";
 import type { JobData } from "./job-types";
 import type { JobTelemetry } from "./job-telemetry";
 import type { JobQueue, JobView } from "./queue/job-queue";
 import type { RedisKeys } from "./redis-keys";
 import type { BlobStore } from "./store/blob-store";
 import { storeAdmittedImage } from "./admitted-image";
+import { requestFingerprint } from "./request-fingerprint";
+import { type Tenant, isLimited } from "./tenants/tenant";
+import type { TenantJobs } from "./tenants/tenant-jobs";
 
 export interface SubmitOptions {
   readonly deadline: number;
   readonly idempotencyKey?: string;
+  readonly tenant: Tenant;
 }
 
 export class JobSubmitter {
@@ -30,11 +38,14 @@ export class JobSubmitter {
     private readonly keys: RedisKeys,
     private readonly limits: { readonly maxQueued: number; readonly resultTtlSeconds: number },
     private readonly telemetry: JobTelemetry,
+    private readonly tenantJobs: TenantJobs,
   ) {}
 
   /** Submits in the job's PRODUCER span: the job carries its trace context through the queue. */
   submit(request: AdmittedRequest, options: SubmitOptions): Promise<{ view: JobView; created: boolean }> {
-    const id = options.idempotencyKey ? idempotentJobId(options.idempotencyKey) : randomUUID();
+    const id = options.idempotencyKey
+      ? idempotentJobId(options.tenant.name, options.idempotencyKey)
+      : newJobId();
     return this.telemetry.publish(id, (trace) => this.enqueue(id, request, options, trace));
   }
 
@@ -44,9 +55,10 @@ export class JobSubmitter {
     options: SubmitOptions,
     trace: Readonly<Record<string, string>>,
   ): Promise<{ view: JobView; created: boolean }> {
+    const fingerprint = requestFingerprint(request);
     if (options.idempotencyKey) {
       const existing = await this.queue.get(id);
-      if (existing) return { view: existing, created: false };
+      if (existing) return { view: sameRequest(existing, fingerprint), created: false };
     }
     await this.checkRoom();
     // The image outlives every job that can still run: its deadline, bounded by the result TTL.
@@ -60,6 +72,8 @@ export class JobSubmitter {
     );
     const data: JobData = {
       requestId: randomUUID(),
+      tenant: options.tenant.name,
+      fingerprint,
       imageHash: request.imageHash,
       original: request.original,
       resized: [request.resizedImage.height, request.resizedImage.width],
@@ -73,10 +87,44 @@ export class JobSubmitter {
     };
     const added = this.admission.then(async () => {
       await this.checkRoom();
-      return this.queue.add(data, { id, priority: request.priority });
+      const { view, created } = await this.addForTenant(data, id, request.priority, options.tenant);
+      return { view: created ? view : sameRequest(view, fingerprint), created };
     });
     this.admission = added.catch(() => undefined);
     return added;
+  }
+
+  /** Adds the job within the tenant's limits (unlimited tenants skip the count). */
+  private async addForTenant(
+    data: JobData,
+    id: string,
+    priority: number,
+    tenant: Tenant,
+  ): Promise<{ view: JobView; created: boolean }> {
+    if (!isLimited(tenant)) return this.queue.add(data, { id, priority });
+    const maxQueued = Math.max(1, Math.floor(tenant.queueShare * this.limits.maxQueued));
+    const reservation = await this.tenantJobs.reserve(tenant.name, id, {
+      maxConcurrentJobs: tenant.maxConcurrentJobs,
+      maxQueued,
+    });
+    if (!reservation.granted) {
+      this.telemetry.countShed();
+      throw new EngineError(
+        "resource_exhausted",
+        reservation.limit === "concurrent"
+          ? `tenant ${tenant.name} has ${reservation.count} jobs queued or running, its limit (maxConcurrentJobs ${tenant.maxConcurrentJobs}); retry when one has finished`
+          : `tenant ${tenant.name} has ${reservation.count} jobs queued, its share of the queue (queueShare ${tenant.queueShare} of ${this.limits.maxQueued}); retry later`,
+      );
+    }
+    try {
+      const added = await this.queue.add(data, { id, priority });
+      // An existing job of this id (same tenant and key) is in the queue too: it keeps its place.
+      await this.tenantJobs.confirm(tenant.name, id);
+      return added;
+    } catch (error) {
+      await this.tenantJobs.release(tenant.name, id);
+      throw error;
+    }
   }
 
   /** RESOURCE_EXHAUSTED (counted as shed) when the queue holds its limit. */
@@ -91,7 +139,11 @@ export class JobSubmitter {
   }
 }
 
-/** A key's job id: the same key always names the same job (within the result TTL). */
-function idempotentJobId(key: string): string {
-  return `idem-${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
+/** The job an idempotency key names, if it was submitted for this same request. */
+function sameRequest(existing: JobView, fingerprint: string): JobView {
+  if (existing.fingerprint === fingerprint) return existing;
+  throw serviceError(
+    status.ALREADY_EXISTS,
+    `idempotency key already used for a different request (job ${existing.id}: another image, question or options); use a new key for a new request`,
+  );
 }

@@ -32,6 +32,19 @@ export class RedisKeys {
     return `${this.prefix}:crashes:${jobId}:${stage}`;
   }
 
+  /** A tenant's job ids (sorted set: score 0 once queued, else when reserved), counted against its limits. */
+  tenantJobs(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:jobs`;
+  }
+
+  /**
+   * BullMQ's hash of a job, read (never written) to count a tenant's live jobs: BullMQ sets its
+   * `finishedOn` only once the job has ended, and holds `<hash>:lock` while a worker runs it.
+   */
+  bullJob(id: string): string {
+    return `${this.prefix}:${this.queueName}:${id}`;
+  }
+
   /** Channel announcing cancellations to every gateway's workers. */
   get cancelChannel(): string {
     return `${this.prefix}:cancel`;

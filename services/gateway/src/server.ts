@@ -1,8 +1,10 @@
 /**
- * The public PixelLM service. Handlers are thin: authenticate, admit, submit, then answer from
- * the job's progress. A synchronous call is a job too (so it survives a gateway crash and is
- * batched like any other); the call's deadline becomes the job's absolute deadline, and a
- * client that goes away cancels its job.
+ * The public PixelLM service. Handlers are thin: take the caller's tenant (authenticated by the
+ * interceptor in auth.ts), check what the tenant may ask, admit, submit, then answer from the
+ * job's progress. A tenant sees only its own jobs: another tenant's job id is NOT_FOUND. A
+ * synchronous call is a job too (so it survives a gateway crash and is batched like any other);
+ * the call's deadline becomes the job's absolute deadline, and a client that goes away cancels
+ * its job.
  */
 import * as grpc from "@grpc/grpc-js";
 import { trace } from "@opentelemetry/api";
@@ -21,10 +23,13 @@ import { EngineError } from "@pixellm/errors";
 import { type Logger, callContext, serverStreamHandler, unaryHandler } from "@pixellm/service-kit";
 import type { LlamaTokenizer } from "@pixellm/tokenizer";
 import type { Admission } from "./admission";
-import { authenticate } from "./auth";
+import { tenantOf } from "./auth";
+import { checkIdempotencyKey, checkJobId } from "./job-ids";
 import { jobMessage, responseOf } from "./job-proto";
 import type { JobSubmitter } from "./jobs";
 import { type JobQueue, type JobView, TERMINAL_STATES } from "./queue/job-queue";
+import { checkTenantRequest } from "./tenants/tenant-request";
+import type { Tenant } from "./tenants/tenant";
 import { TextStreamer } from "./text-streamer";
 
 export interface GatewayHandlersDeps {
@@ -32,49 +37,52 @@ export interface GatewayHandlersDeps {
   readonly submitter: JobSubmitter;
   readonly queue: JobQueue;
   readonly tokenizer: LlamaTokenizer;
-  readonly apiKeys: readonly string[];
   readonly defaultTimeoutMs: number;
   readonly logger: Logger;
 }
 
 export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceImplementation {
-  const unary = <Req, Res>(handle: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) =>
-    unaryHandler<Req, Res>(async (call) => {
-      authenticate(call.metadata, deps.apiKeys);
-      return handle(call);
-    });
-  const streaming = <Req, Res>(handle: (call: grpc.ServerWritableStream<Req, Res>) => Promise<void>) =>
-    serverStreamHandler<Req, Res>(async (call) => {
-      authenticate(call.metadata, deps.apiKeys);
-      await handle(call);
-    });
+  const unary = <Req, Res>(handle: (call: grpc.ServerUnaryCall<Req, Res>, tenant: Tenant) => Promise<Res>) =>
+    unaryHandler<Req, Res>((call) => handle(call, tenantOf(call)));
+  const streaming = <Req, Res>(
+    handle: (call: grpc.ServerWritableStream<Req, Res>, tenant: Tenant) => Promise<void>,
+  ) => serverStreamHandler<Req, Res>((call) => handle(call, tenantOf(call)));
+
+  /** The tenant's job of this id; NOT_FOUND for another tenant's job, exactly as for an unknown id. */
+  const ownJob = async (id: string, tenant: Tenant): Promise<JobView> => {
+    checkJobId(id);
+    const view = await deps.queue.get(id);
+    return known(view?.tenant === tenant.name ? view : undefined, id);
+  };
 
   /** Admits and submits a synchronous request as a job; the call's cancellation cancels it. */
   const start = async (
     call:
       | grpc.ServerUnaryCall<SegmentRequest__Output, unknown>
       | grpc.ServerWritableStream<SegmentRequest__Output, unknown>,
+    tenant: Tenant,
   ) => {
     const context = callContext(call);
+    checkTenantRequest(tenant, call.request);
     const admitted = await deps.admission.admit(call.request);
     const deadline = context.deadline ?? Date.now() + deps.defaultTimeoutMs;
-    const { view } = await deps.submitter.submit(admitted, { deadline });
+    const { view } = await deps.submitter.submit(admitted, { deadline, tenant });
     trace.getActiveSpan()?.setAttribute("pixellm.job_id", view.id);
     context.signal.addEventListener("abort", () => void deps.queue.cancel(view.id), { once: true });
     return { view, signal: context.signal };
   };
 
   return {
-    Segment: unary<SegmentRequest__Output, SegmentResponse>(async (call) => {
-      const { view, signal } = await start(call);
+    Segment: unary<SegmentRequest__Output, SegmentResponse>(async (call, tenant) => {
+      const { view, signal } = await start(call, tenant);
       let last: JobView | undefined;
       for await (const update of deps.queue.watch(view.id, signal))
         if (update.kind === "state") last = update.view;
       return finished(last, view.id);
     }),
 
-    SegmentStream: streaming<SegmentRequest__Output, SegmentEvent>(async (call) => {
-      const { view, signal } = await start(call);
+    SegmentStream: streaming<SegmentRequest__Output, SegmentEvent>(async (call, tenant) => {
+      const { view, signal } = await start(call, tenant);
       const text = new TextStreamer(deps.tokenizer);
       let last: JobView | undefined;
       let sentTokens = 0;
@@ -96,9 +104,11 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
       call.write({ done: finished(last, view.id) });
     }),
 
-    SubmitJob: unary<SubmitJobRequest__Output, Job>(async (call) => {
+    SubmitJob: unary<SubmitJobRequest__Output, Job>(async (call, tenant) => {
       const request = call.request.request;
       if (!request) throw new EngineError("invalid_argument", "request is required");
+      checkTenantRequest(tenant, request);
+      checkIdempotencyKey(call.request.idempotencyKey);
       const admitted = await deps.admission.admit(request);
       const deadline =
         call.request.deadlineUnixMs > 0 ? call.request.deadlineUnixMs : Date.now() + deps.defaultTimeoutMs;
@@ -107,26 +117,29 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
       const key = call.request.idempotencyKey;
       const { view, created } = await deps.submitter.submit(admitted, {
         deadline,
+        tenant,
         ...(key ? { idempotencyKey: key } : {}),
       });
       trace.getActiveSpan()?.setAttribute("pixellm.job_id", view.id);
       deps.logger.info(created ? "job submitted" : "job resubmitted with its idempotency key", {
         job_id: view.id,
+        tenant: tenant.name,
       });
       return jobMessage(view);
     }),
 
-    GetJob: unary<GetJobRequest__Output, Job>(async (call) =>
-      jobMessage(await known(deps.queue.get(call.request.jobId), call.request.jobId)),
+    GetJob: unary<GetJobRequest__Output, Job>(async (call, tenant) =>
+      jobMessage(await ownJob(call.request.jobId, tenant)),
     ),
 
-    CancelJob: unary<CancelJobRequest__Output, Job>(async (call) =>
-      jobMessage(await known(deps.queue.cancel(call.request.jobId), call.request.jobId)),
-    ),
+    CancelJob: unary<CancelJobRequest__Output, Job>(async (call, tenant) => {
+      await ownJob(call.request.jobId, tenant);
+      return jobMessage(known(await deps.queue.cancel(call.request.jobId), call.request.jobId));
+    }),
 
-    WatchJob: streaming<WatchJobRequest__Output, Job>(async (call) => {
+    WatchJob: streaming<WatchJobRequest__Output, Job>(async (call, tenant) => {
       const { signal } = callContext(call);
-      await known(deps.queue.get(call.request.jobId), call.request.jobId);
+      await ownJob(call.request.jobId, tenant);
       for await (const update of deps.queue.watch(call.request.jobId, signal)) {
         if (update.kind === "state") call.write(jobMessage(update.view));
       }
@@ -134,11 +147,10 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
   };
 }
 
-async function known(view: Promise<JobView | undefined>, id: string): Promise<JobView> {
-  const found = await view;
-  if (!found)
+function known(view: JobView | undefined, id: string): JobView {
+  if (!view)
     throw serviceError(grpc.status.NOT_FOUND, `job ${JSON.stringify(id)} is unknown or its result expired`);
-  return found;
+  return view;
 }
 
 /** The response of a finished job, or the status it ended with. */

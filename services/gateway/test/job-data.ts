@@ -4,6 +4,8 @@ import type { JobData } from "../src/job-types";
 export function jobData(extra: Partial<JobData> = {}): JobData {
   return {
     requestId: "request-1",
+    tenant: "anonymous",
+    fingerprint: "f".repeat(64),
     imageHash: "0".repeat(64),
     original: [10, 10],
     resized: [10, 10],

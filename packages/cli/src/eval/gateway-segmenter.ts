@@ -1,9 +1,15 @@
-/** Questions answered through a gateway's async jobs, as a batch client would. */
+/**
+ * Questions answered through a gateway's async jobs, as a batch client would. The questions carry
+ * no answer ids (the model generates its answer), so any API key works: the evaluate permission
+ * is needed only by clients that send teacher-forced answer ids.
+ */
+import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { isServiceError } from "@pixellm/api";
 import { PixelLMClient } from "@pixellm/client";
 import { EVAL_MAX_NEW_TOKENS } from "@pixellm/muse";
 import { awaitJob } from "./await-job";
+import { submitRetrying } from "./submit-retrying";
 import type { QuestionSegmenter } from "./question-segmenter";
 
 const PROBE_TIMEOUT_MS = 10_000;
@@ -25,7 +31,8 @@ class JobFailedError extends Error {
 export async function gatewaySegmenter(address: string, apiKey?: string): Promise<QuestionSegmenter> {
   const client = new PixelLMClient(address, apiKey ? { apiKey } : {});
   try {
-    await client.getJob("pixellm-eval-probe", { timeoutMs: PROBE_TIMEOUT_MS });
+    // A well-formed id no job has: the gateway refuses malformed ones with INVALID_ARGUMENT.
+    await client.getJob(randomUUID(), { timeoutMs: PROBE_TIMEOUT_MS });
   } catch (error) {
     // NOT_FOUND is the answer of a gateway that works.
     if (!isServiceError(error) || error.code !== status.NOT_FOUND) {
@@ -36,9 +43,10 @@ export async function gatewaySegmenter(address: string, apiKey?: string): Promis
   return {
     description: `gateway ${address} (async jobs)`,
     async segment(image, query) {
-      const submitted = await client.submitJob(
-        { image, query, maxNewTokens: EVAL_MAX_NEW_TOKENS },
-        { deadlineUnixMs: Date.now() + JOB_DEADLINE_MS },
+      const deadlineUnixMs = Date.now() + JOB_DEADLINE_MS;
+      const submitted = await submitRetrying(
+        () => client.submitJob({ image, query, maxNewTokens: EVAL_MAX_NEW_TOKENS }, { deadlineUnixMs }),
+        deadlineUnixMs,
       );
       const job = await awaitJob(client, submitted);
       const result = job.result;

@@ -219,6 +219,8 @@ export class BullJobQueue implements JobQueue {
     const progress = job.progress as Partial<JobEvent> | number;
     return {
       id: job.id!,
+      tenant: job.data.tenant,
+      fingerprint: job.data.fingerprint,
       state:
         state === "active"
           ? "running"

@@ -12,6 +12,10 @@ export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(["succeeded", "fai
 
 export interface JobView {
   readonly id: string;
+  /** The tenant that submitted it (JobData.tenant); never sent to clients. */
+  readonly tenant: string;
+  /** JobData.fingerprint: what its idempotency key stands for. */
+  readonly fingerprint: string;
   readonly state: JobState;
   readonly stage?: Stage;
   readonly result?: JobResult;

@@ -60,6 +60,8 @@ export class MemoryJobQueue implements JobQueue {
     const job: MemoryJob = {
       view: {
         id: options.id,
+        tenant: data.tenant,
+        fingerprint: data.fingerprint,
         state: "queued",
         createdAt: now,
         updatedAt: now,
