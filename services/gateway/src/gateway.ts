@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
-import { type Logger, ServiceHost, createLogger } from "@pixellm/service-kit";
+import { type Logger, ServiceHost, connectionLimits, createLogger, largestLimit } from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { Admission } from "./admission";
 import type { GatewayConfig } from "./config";
@@ -20,10 +20,13 @@ import { BullJobQueue } from "./queue/bull-job-queue";
 import type { JobQueue } from "./queue/job-queue";
 import { MemoryJobQueue } from "./queue/memory-job-queue";
 import { RedisKeys } from "./redis-keys";
+import { publicRequestLimits } from "./request-limits";
 import { gatewayHandlers } from "./server";
 import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
+
+const PUBLIC_SERVICE = "pixellm.v1.PixelLM";
 
 export interface RunningGateway {
   readonly port: number;
@@ -55,7 +58,10 @@ export async function startGateway(
       });
   const remote = embedded ? undefined : await GrpcStageClients.connect(config, bundle.manifest, logger);
   const stages = remote ?? (await loadInProcessStages(config, bundle, logger));
-  const images = await ImageWorkers.start(config.imageWorkers);
+  const images = await ImageWorkers.start(config.imageWorkers, {
+    maxDecodes: config.maxDecodes,
+    maxWaiting: config.maxDecodeQueue,
+  });
   const telemetry = new JobTelemetry(embedded ? "memory" : "bullmq");
   const stopObserving = observeGateway(queue, remote && (() => remote.replicas()));
   const orchestrator = new Orchestrator({
@@ -79,13 +85,22 @@ export async function startGateway(
     defaultTimeoutMs: config.defaultTimeoutMs,
     logger,
   });
+  const requestLimits = publicRequestLimits(config, bundle.manifest);
   const host = await ServiceHost.start({
     host: config.host,
     port: config.port,
     services: [
-      { name: "pixellm.v1.PixelLM", definition: services().PixelLM.service, implementation: handlers },
+      {
+        name: PUBLIC_SERVICE,
+        definition: services().PixelLM.service,
+        implementation: handlers,
+        requestLimits: () => requestLimits,
+      },
     ],
     maxMessageBytes: config.maxMessageBytes,
+    maxReceiveBytes: largestLimit([requestLimits]),
+    connections: connectionLimits(config),
+    callLimit: { services: [PUBLIC_SERVICE], maxCalls: config.maxCalls, setting: "GATEWAY_MAX_CALLS" },
     logger,
   });
   host.setReady(true);

@@ -1,6 +1,6 @@
 /**
- * The public PixelLM service. Handlers are thin: authenticate, admit, submit, then answer from
- * the job's progress. A synchronous call is a job too (so it survives a gateway crash and is
+ * The public PixelLM service. Handlers are thin: authenticate, shed when the queue is full,
+ * admit, submit, then answer from the job's progress. A synchronous call is a job too (so it survives a gateway crash and is
  * batched like any other); the call's deadline becomes the job's absolute deadline, and a
  * client that goes away cancels its job.
  */
@@ -56,6 +56,7 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
       | grpc.ServerWritableStream<SegmentRequest__Output, unknown>,
   ) => {
     const context = callContext(call);
+    await deps.submitter.shedIfFull();
     const admitted = await deps.admission.admit(call.request);
     const deadline = context.deadline ?? Date.now() + deps.defaultTimeoutMs;
     const { view } = await deps.submitter.submit(admitted, { deadline });
@@ -99,6 +100,7 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
     SubmitJob: unary<SubmitJobRequest__Output, Job>(async (call) => {
       const request = call.request.request;
       if (!request) throw new EngineError("invalid_argument", "request is required");
+      await deps.submitter.shedIfFull();
       const admitted = await deps.admission.admit(request);
       const deadline =
         call.request.deadlineUnixMs > 0 ? call.request.deadlineUnixMs : Date.now() + deps.defaultTimeoutMs;
