@@ -17,7 +17,9 @@ const LIMITS: RequestLimits = {
   SubmitJob: {
     maxBytes: 64 * 1024,
     basis: "the test's limit",
-    fields: { 1: { name: "request", fields: { 6: { name: "answer_ids", maxCount: 16, packedVarints: true } } } },
+    fields: {
+      1: { name: "request", fields: { 6: { name: "answer_ids", maxCount: 16, packedVarints: true } } },
+    },
   },
   GetJob: { maxBytes: 1024, basis: "a job id" },
 };
@@ -50,7 +52,8 @@ const handled: string[] = [];
 const held: (() => void)[] = [];
 
 beforeAll(async () => {
-  const reply = (callback: grpc.sendUnaryData<unknown>, id: string) => callback(null, { jobId: id, state: 1 });
+  const reply = (callback: grpc.sendUnaryData<unknown>, id: string) =>
+    callback(null, { jobId: id, state: 1 });
   host = await ServiceHost.start({
     host: "127.0.0.1",
     port: 0,
@@ -59,11 +62,17 @@ beforeAll(async () => {
         name: SERVICE,
         definition: services().PixelLM.service,
         implementation: {
-          SubmitJob: (call: grpc.ServerUnaryCall<{ request?: { answerIds: number[] } }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+          SubmitJob: (
+            call: grpc.ServerUnaryCall<{ request?: { answerIds: number[] } }, unknown>,
+            callback: grpc.sendUnaryData<unknown>,
+          ) => {
             handled.push(`SubmitJob:${call.request.request?.answerIds.length ?? 0}`);
             reply(callback, "submitted");
           },
-          GetJob: (call: grpc.ServerUnaryCall<{ jobId: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+          GetJob: (
+            call: grpc.ServerUnaryCall<{ jobId: string }, unknown>,
+            callback: grpc.sendUnaryData<unknown>,
+          ) => {
             handled.push(`GetJob:${call.request.jobId.length}`);
             if (call.request.jobId === "hold") held.push(() => reply(callback, "held"));
             else reply(callback, call.request.jobId);
@@ -102,7 +111,11 @@ beforeEach(() => {
 });
 
 /** Sends `bytes` as the request of `method`; resolves with the reply's bytes or rejects with the status. */
-function send(method: string, bytes: Buffer, started?: (call: grpc.ClientUnaryCall) => void): Promise<Buffer> {
+function send(
+  method: string,
+  bytes: Buffer,
+  started?: (call: grpc.ClientUnaryCall) => void,
+): Promise<Buffer> {
   return unaryCall<Buffer>((callback) => {
     const call = client.makeUnaryRequest(
       `/${SERVICE}/${method}`,
@@ -135,10 +148,14 @@ describe("per-method request limits", () => {
     expect(overServer.details).toMatch(/larger than max/);
     const overMethod = await statusOf(send("SubmitJob", underServerLimit));
     expect(overMethod.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expect(overMethod.details).toMatch(/SubmitJob request is \d+ bytes, over its 65536-byte limit \(the test's limit\)/);
+    expect(overMethod.details).toMatch(
+      /SubmitJob request is \d+ bytes, over its 65536-byte limit \(the test's limit\)/,
+    );
     const elapsed = performance.now() - started;
     const grownMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
-    console.log(`16 MB and 1 MB answer_ids refused in ${elapsed.toFixed(0)} ms, RSS +${grownMb.toFixed(0)} MB`);
+    console.log(
+      `16 MB and 1 MB answer_ids refused in ${elapsed.toFixed(0)} ms, RSS +${grownMb.toFixed(0)} MB`,
+    );
     // Decoded, 16 Mi ids were over 1 GB and seconds; the bounds leave room for a loaded machine
     // and the client's own copy of the 16 MB it sent.
     expect(elapsed).toBeLessThan(5_000);
@@ -193,7 +210,9 @@ describe("the call limit", () => {
     for (const release of held.splice(0)) release();
     await Promise.all([first, second]);
     // A call refused by its size limit (a status, no handler) gives its slot back.
-    expect((await statusOf(send("GetJob", getJob("y".repeat(2000))))).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect((await statusOf(send("GetJob", getJob("y".repeat(2000))))).code).toBe(
+      grpc.status.RESOURCE_EXHAUSTED,
+    );
     // Slots are freed when calls end, whatever ended them: a cancelled call too.
     let call: grpc.ClientUnaryCall | undefined;
     const cancelled = send("GetJob", getJob("hold"), (started) => (call = started));
