@@ -75,7 +75,7 @@ export function processSettings() {
       env: "PIXELLM_KEEPALIVE_TIME_MS",
       default: 60_000,
       min: 1000,
-      description: "ping an idle client connection this often; one that does not answer in 20 s is closed",
+      description: "ping each client connection this often; one that does not answer within 20 s is closed",
     }),
     maxConnectionIdleMs: int({
       env: "PIXELLM_MAX_CONNECTION_IDLE_MS",
