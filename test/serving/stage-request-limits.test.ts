@@ -99,6 +99,23 @@ function packedOnes(field: number, count: number): Buffer {
   return Buffer.concat([Buffer.from([field * 8 + 2, ...varint(count)]), Buffer.alloc(count, 1)]);
 }
 
+describe("stageRequestLimits", () => {
+  it("sizes each method from the tiny bundle's graphs and positions", () => {
+    const { imageSize: S } = ref.manifest.preprocessing;
+    const { max_position_embeddings: P, hidden_size: H } = ref.manifest.config;
+    const T = ref.manifest.geometry.llmImageTokens;
+    const G = ref.manifest.geometry.patchGrid;
+    const D = ref.manifest.config.out_dim;
+    const envelope = 64 * 1024;
+    // vision.onnx out: image_embeds float32[1,T,H], image_mask int64[1,T], decoder_features float32[1,2,D,G,G]
+    const visionOutputs = T * H * 4 + T * 8 + 2 * D * G * G * 4;
+    // pixel_values float32[1,3,S,S] and resized_hw int64[1,2]
+    expect(limits.vision.Encode!.maxBytes).toBe(3 * S * S * 4 + 2 * 8 + envelope);
+    expect(limits.llm.Generate!.maxBytes).toBe(visionOutputs + 2 * P * 10 + envelope);
+    expect(limits.decoder.Decode!.maxBytes).toBe(visionOutputs + P * H * 4 + envelope);
+  });
+});
+
 describe("LLMGenerator.Generate", () => {
   const path = "/pixellm.v1.LLMGenerator/Generate";
   const valid = () =>

@@ -26,7 +26,7 @@ export interface ServiceBinding {
   readonly requestLimits?: () => RequestLimits | undefined;
 }
 
-/** What one client connection may hold (processSettings; see README "Limits"). */
+/** What one client connection may hold (processSettings; see docs/limits.md). */
 export interface ConnectionLimits {
   readonly maxConcurrentStreams: number;
   readonly maxSessionMemoryMb: number;
@@ -38,6 +38,7 @@ export interface ConnectionLimits {
   readonly shutdownGraceMs: number;
 }
 
+/** A peer that does not answer a keepalive ping this long is gone: its connection is closed. */
 const KEEPALIVE_TIMEOUT_MS = 20_000;
 
 export interface HostOptions {
