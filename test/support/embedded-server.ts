@@ -10,6 +10,8 @@ const MAIN = path.join(import.meta.dirname, "../../packages/cli/src/main.ts");
 
 export interface EmbeddedServer {
   readonly address: string;
+  /** The server process (its memory can be read from /proc/<pid>/status). */
+  readonly pid: number;
   readonly metricsUrl: string;
   /** Everything it printed so far. */
   output(): string;
@@ -50,6 +52,7 @@ export async function startEmbeddedServer(
   });
   return {
     address: `127.0.0.1:${ports.grpc}`,
+    pid: child.pid!,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     output: () => output,
     stop: () => stop(child),

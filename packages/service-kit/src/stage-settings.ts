@@ -55,7 +55,8 @@ export function processSettings() {
       env: "PIXELLM_MAX_MESSAGE_BYTES",
       default: 64 * 2 ** 20,
       min: 2 ** 20,
-      description: "largest gRPC message accepted or sent",
+      description:
+        "largest gRPC message sent or accepted; each method accepts less, sized to what it needs (docs/limits.md)",
     }),
     maxConcurrentStreams: int({
       env: "PIXELLM_MAX_CONCURRENT_STREAMS",
