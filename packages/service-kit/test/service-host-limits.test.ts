@@ -9,7 +9,14 @@
 import * as grpc from "@grpc/grpc-js";
 import { services } from "@pixellm/api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { checkHealth, createLogger, ServiceHost, type RequestLimits } from "../src/index";
+import {
+  type CallLimit,
+  type ConnectionLimits,
+  type RequestLimits,
+  ServiceHost,
+  checkHealth,
+  createLogger,
+} from "../src/index";
 import { unaryCall } from "../src/client-calls";
 
 const SERVICE = "pixellm.v1.PixelLM";
@@ -51,10 +58,20 @@ const handled: string[] = [];
 /** GetJob calls whose id is "hold" wait here until released. */
 const held: (() => void)[] = [];
 
-beforeAll(async () => {
+const CONNECTIONS: ConnectionLimits = {
+  maxConcurrentStreams: 100,
+  maxSessionMemoryMb: 64,
+  keepaliveTimeMs: 60_000,
+  maxConnectionIdleMs: 300_000,
+  maxConnectionAgeMs: 0,
+  shutdownGraceMs: 1000,
+};
+
+/** A host of the public service whose handlers record their calls (and hold GetJob("hold")). */
+function startHost(connections: ConnectionLimits, callLimit?: CallLimit): Promise<ServiceHost> {
   const reply = (callback: grpc.sendUnaryData<unknown>, id: string) =>
     callback(null, { jobId: id, state: 1 });
-  host = await ServiceHost.start({
+  return ServiceHost.start({
     host: "127.0.0.1",
     port: 0,
     services: [
@@ -83,16 +100,17 @@ beforeAll(async () => {
     ],
     maxMessageBytes: 64 * 1024 * 1024,
     maxReceiveBytes: SERVER_LIMIT,
-    connections: {
-      maxConcurrentStreams: 100,
-      maxSessionMemoryMb: 64,
-      keepaliveTimeMs: 60_000,
-      maxConnectionIdleMs: 300_000,
-      maxConnectionAgeMs: 0,
-      shutdownGraceMs: 1000,
-    },
-    callLimit: { services: [SERVICE], maxCalls: MAX_CALLS, setting: "TEST_MAX_CALLS" },
+    connections,
+    ...(callLimit ? { callLimit } : {}),
     logger: createLogger({ service: "test", level: "error" }),
+  });
+}
+
+beforeAll(async () => {
+  host = await startHost(CONNECTIONS, {
+    services: [SERVICE],
+    maxCalls: MAX_CALLS,
+    setting: "TEST_MAX_CALLS",
   });
   host.setReady(true);
   address = `127.0.0.1:${host.port}`;
@@ -115,9 +133,10 @@ function send(
   method: string,
   bytes: Buffer,
   started?: (call: grpc.ClientUnaryCall) => void,
+  on: grpc.Client = client,
 ): Promise<Buffer> {
   return unaryCall<Buffer>((callback) => {
-    const call = client.makeUnaryRequest(
+    const call = on.makeUnaryRequest(
       `/${SERVICE}/${method}`,
       (b: Buffer) => b,
       (b: Buffer) => b,
@@ -226,5 +245,42 @@ describe("the call limit", () => {
     await expect.poll(() => held.length, { timeout: 10_000 }).toBe(MAX_CALLS);
     for (const release of held.splice(0)) release();
     await Promise.all([third, fourth]);
+  });
+});
+
+describe("connection limits", () => {
+  let bounded: ServiceHost;
+  let boundedClient: grpc.Client;
+
+  beforeAll(async () => {
+    bounded = await startHost({ ...CONNECTIONS, maxConcurrentStreams: 1, maxConnectionIdleMs: 1000 });
+    boundedClient = new grpc.Client(`127.0.0.1:${bounded.port}`, grpc.credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    boundedClient?.close();
+    await bounded?.shutdown(() => Promise.resolve(), 1000);
+  });
+
+  it("runs one stream at a time on a connection limited to one; the next waits for it", async () => {
+    const first = send("GetJob", getJob("hold"), undefined, boundedClient);
+    await expect.poll(() => held.length, { timeout: 10_000 }).toBe(1);
+    const second = send("GetJob", getJob("job-9"), undefined, boundedClient);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(handled).toEqual(["GetJob:4"]); // the second is not started while the first is open
+    held.splice(0)[0]!();
+    await Promise.all([first, second]);
+    expect(handled).toEqual(["GetJob:4", "GetJob:5"]);
+  });
+
+  it("closes a connection idle for longer than its limit; the client reconnects", async () => {
+    await send("GetJob", getJob("job-1"), undefined, boundedClient);
+    const channel = boundedClient.getChannel();
+    expect(channel.getConnectivityState(false)).toBe(grpc.connectivityState.READY);
+    // Idle limit 1000 ms: the server's GOAWAY moves the channel out of READY (bound: 3 × the limit).
+    await expect
+      .poll(() => channel.getConnectivityState(false), { timeout: 3_000, interval: 50 })
+      .not.toBe(grpc.connectivityState.READY);
+    await send("GetJob", getJob("job-2"), undefined, boundedClient);
   });
 });
