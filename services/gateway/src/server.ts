@@ -1,8 +1,8 @@
 /**
  * The public PixelLM service. Handlers are thin: authenticate, shed when the queue is full,
- * admit, submit, then answer from the job's progress. A synchronous call is a job too (so it survives a gateway crash and is
- * batched like any other); the call's deadline becomes the job's absolute deadline, and a
- * client that goes away cancels its job.
+ * admit, submit, then answer from the job's progress. A synchronous call is a job too (so it
+ * survives a gateway crash and is batched like any other); the call's deadline becomes the
+ * job's absolute deadline, and a client that goes away cancels its job.
  */
 import * as grpc from "@grpc/grpc-js";
 import { trace } from "@opentelemetry/api";
