@@ -141,10 +141,10 @@ export const GATEWAY_SETTINGS = {
   }),
   maxDecodeQueue: int({
     env: "GATEWAY_MAX_DECODE_QUEUE",
-    default: 16,
+    default: 64,
     min: 0,
     description:
-      "admitted images waiting for a decode slot at most; more are refused with RESOURCE_EXHAUSTED",
+      "images waiting for a decode slot at most (their encoded bytes are already received); more are refused with RESOURCE_EXHAUSTED",
   }),
   maxCalls: int({
     env: "GATEWAY_MAX_CALLS",
