@@ -1,9 +1,11 @@
 /**
  * The issue's hostile requests against `pixellm serve` as a separate process, measured in that
- * process: 16 MB and 48 MB of `answer_ids` (which once took it from 0.65 to 1.87 GB and froze it
- * for 9 s) are refused with the right status within a bounded time, the server's peak RSS
- * (VmHWM, read from /proc) grows by less than a stated bound, and a valid request straight
- * afterwards succeeds.
+ * process (peak RSS: VmHWM, read from /proc):
+ * - 16 MB and 48 MB of `answer_ids` (which once took it from 0.65 to 1.87 GB and froze it for
+ *   9 s) are refused with the right status within a bounded time, the peak grows by less than a
+ *   stated bound, and a valid request straight afterwards succeeds;
+ * - six 6300×6300 PNGs at once (which once pushed the peak to 2.3 GB), with GATEWAY_MAX_DECODES
+ *   at 1, are decoded one at a time: the peak grows by less than a bound that six at once exceed.
  */
 import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
@@ -17,6 +19,14 @@ import { makeTinyBundle } from "../support/tiny-bundle";
 
 /** Growth of the server's peak RSS allowed for all the hostile requests together. */
 const PEAK_GROWTH_LIMIT_MB = 150;
+/** The server decodes one image at a time. */
+const MAX_DECODES = 1;
+/**
+ * Six 40 MP images, one decoded at a time: each decode holds 119 MB of RGB pixels plus sharp's
+ * buffers. Measured on a loaded two-core machine, the peak grew by 332 MB one at a time, 575 MB
+ * two at a time and 818 MB with all six at once (GATEWAY_MAX_DECODES 6): the bound lies between.
+ */
+const SIX_IMAGES_PEAK_GROWTH_LIMIT_MB = 550;
 /** Each refusal, on a loaded two-core machine (decoding 16 MB of ids once took 9 s). */
 const REFUSAL_LIMIT_MS = 5_000;
 
@@ -27,7 +37,7 @@ let image: Uint8Array;
 
 beforeAll(async () => {
   const tiny = await makeTinyBundle();
-  server = await startEmbeddedServer(tiny.bundleDir);
+  server = await startEmbeddedServer(tiny.bundleDir, { GATEWAY_MAX_DECODES: String(MAX_DECODES) });
   client = new PixelLMClient(server.address);
   raw = new grpc.Client(server.address, grpc.credentials.createInsecure(), {
     "grpc.max_send_message_length": -1,
@@ -106,3 +116,21 @@ it(`refuses 16 MB and 48 MB of answer_ids with the server's peak RSS up by less 
   expect(peakAfter - peakBefore).toBeLessThan(PEAK_GROWTH_LIMIT_MB);
   await valid();
 });
+
+it(`decodes six 6300×6300 PNGs one at a time, the server's peak RSS up by less than ${SIX_IMAGES_PEAK_GROWTH_LIMIT_MB} MB`, async () => {
+  const large = await shapesImage(6300, 6300, "png", 1);
+  const peakBefore = await memoryMb("VmHWM");
+  const started = performance.now();
+  const responses = await Promise.all(
+    Array.from({ length: 6 }, () =>
+      client.segment({ image: large, query: "Segment the ball." }, { timeoutMs: 240_000 }),
+    ),
+  );
+  const peakAfter = await memoryMb("VmHWM");
+  console.log(
+    `six 6300×6300 PNGs (${large.byteLength} bytes each) in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
+      `server peak RSS ${peakBefore.toFixed(0)} -> ${peakAfter.toFixed(0)} MB`,
+  );
+  for (const response of responses) expect(response.image).toMatchObject({ width: 6300, height: 6300 });
+  expect(peakAfter - peakBefore).toBeLessThan(SIX_IMAGES_PEAK_GROWTH_LIMIT_MB);
+}, 300_000);
