@@ -27,6 +27,8 @@ import type { JobSubmitter } from "./jobs";
 import { type JobQueue, type JobView, TERMINAL_STATES } from "./queue/job-queue";
 import { TextStreamer } from "./text-streamer";
 
+const EMPTY_IMAGE = Buffer.alloc(0);
+
 export interface GatewayHandlersDeps {
   readonly admission: Admission;
   readonly submitter: JobSubmitter;
@@ -58,6 +60,9 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
     const context = callContext(call);
     await deps.submitter.shedIfFull();
     const admitted = await deps.admission.admit(call.request);
+    // The call lasts as long as its job: it must not keep the encoded image (a view of the whole
+    // received message, up to GATEWAY_MAX_IMAGE_BYTES) alive that long once it is admitted.
+    call.request.image = EMPTY_IMAGE;
     const deadline = context.deadline ?? Date.now() + deps.defaultTimeoutMs;
     const { view } = await deps.submitter.submit(admitted, { deadline });
     trace.getActiveSpan()?.setAttribute("pixellm.job_id", view.id);

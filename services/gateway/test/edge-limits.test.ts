@@ -174,6 +174,7 @@ describe("shedding before the image decode", () => {
   let images: ImageWorkers;
   let queue: MemoryJobQueue;
   let client: PixelLMClient;
+  let admission: Admission;
   const accepted: string[] = [];
 
   beforeAll(async () => {
@@ -190,8 +191,9 @@ describe("shedding before the image decode", () => {
     queue = new MemoryJobQueue({ attempts: 1, backoffMs: 10, resultTtlSeconds: 60 });
     images = await ImageWorkers.start(1, { maxDecodes: 1, maxWaiting: 1 });
     const telemetry = new JobTelemetry("memory");
+    admission = new Admission(config, manifest, tokenizer, images);
     const handlers = gatewayHandlers({
-      admission: new Admission(config, manifest, tokenizer, images),
+      admission,
       submitter: new JobSubmitter(
         queue,
         new MemoryBlobStore(),
@@ -271,5 +273,22 @@ describe("shedding before the image decode", () => {
     expect(job.state).toBe("JOB_STATE_QUEUED");
     expect(decode).toHaveBeenCalledTimes(1);
     decode.mockRestore();
+  });
+
+  it("lets go of a waiting Segment call's encoded image once it is admitted", async () => {
+    // Room for one more job (the previous tests filled the queue), seen past the count's cache.
+    await client.cancelJob(accepted[1]!);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const admit = vi.spyOn(admission, "admit");
+    const controller = new AbortController();
+    // No worker runs the job: the call waits until it is cancelled.
+    const waiting = client.segment({ image, query: QUERY }, { signal: controller.signal });
+    await expect.poll(() => admit.mock.results[0]?.type === "return", { timeout: 10_000 }).toBe(true);
+    await admit.mock.results[0]!.value;
+    const request = admit.mock.calls[0]![0];
+    await expect.poll(() => request.image.byteLength, { timeout: 5_000 }).toBe(0);
+    controller.abort();
+    expect((await refusal(waiting)).code).toBe(grpc.status.CANCELLED);
+    admit.mockRestore();
   });
 });
