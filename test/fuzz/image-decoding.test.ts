@@ -26,7 +26,7 @@ let images: ImageWorkers;
 let seeds: Buffer[];
 
 beforeAll(async () => {
-  images = await ImageWorkers.start(1);
+  images = await ImageWorkers.start(1, { maxDecodes: 1, maxWaiting: 64 });
   const picture = (width: number, height: number) =>
     sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 90 } } }).composite([
       {

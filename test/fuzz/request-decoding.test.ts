@@ -54,7 +54,7 @@ beforeAll(async () => {
     // Small enough that a fuzzed image over it is refused at its header, as in production.
     GATEWAY_MAX_IMAGE_PIXELS: String(64 * 64),
   });
-  images = await ImageWorkers.start(1);
+  images = await ImageWorkers.start(1, { maxDecodes: 1, maxWaiting: 64 });
   admission = new Admission(config, manifest, await loadTokenizer(tiny.bundleDir), images);
   goodPng = await sharp({ create: { width: 24, height: 16, channels: 3, background: "#c82850" } })
     .png()

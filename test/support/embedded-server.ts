@@ -10,9 +10,9 @@ const MAIN = path.join(import.meta.dirname, "../../packages/cli/src/main.ts");
 
 export interface EmbeddedServer {
   readonly address: string;
-  readonly metricsUrl: string;
-  /** The server's own process (for its RSS in /proc/<pid>/status). */
+  /** The server process (its memory can be read from /proc/<pid>/status). */
   readonly pid: number;
+  readonly metricsUrl: string;
   /** Everything it printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -52,8 +52,8 @@ export async function startEmbeddedServer(
   });
   return {
     address: `127.0.0.1:${ports.grpc}`,
-    metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     pid: child.pid!,
+    metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     output: () => output,
     stop: () => stop(child),
   };

@@ -5,8 +5,10 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { type BatchExecutor, type BatcherStats, DynamicBatcher, type ItemContext } from "./dynamic-batcher";
+import type { RequestLimits } from "./request-limits";
 import type { LoadedStage, StageProcess } from "./run-stage";
-import type { BatchingConfig } from "./stage-settings";
+import type { ConnectionLimits } from "./service-host";
+import { type BatchingConfig, connectionLimits } from "./stage-settings";
 import { type StageTelemetry, stageTelemetry } from "./telemetry/stage-telemetry";
 
 interface StageModel {
@@ -83,13 +85,15 @@ export class BatchedRuntime<I, R> {
   }
 }
 
-/** A batched runtime served over gRPC by `handlers`. */
+/** A batched runtime served over gRPC by `handlers`, its requests held to `requestLimits`. */
 export function batchedStage<I, R>(
   runtime: BatchedRuntime<I, R>,
   handlers: grpc.UntypedServiceImplementation,
+  requestLimits?: RequestLimits,
 ): LoadedStage {
   return {
     implementation: handlers,
+    ...(requestLimits ? { requestLimits } : {}),
     drain: () => runtime.drain(),
     close: () => runtime.close(),
     warmUpMs: runtime.warmUpMs,
@@ -102,11 +106,14 @@ export type StageServerSettings = Pick<
   "host" | "port" | "maxMessageBytes" | "shutdownGraceMs" | "logLevel"
 >;
 
-export function serverSettings(config: StageServerSettings): StageServerSettings {
+export function serverSettings(config: StageServerSettings & ConnectionLimits): StageServerSettings & {
+  readonly connections: ConnectionLimits;
+} {
   return {
     host: config.host,
     port: config.port,
     maxMessageBytes: config.maxMessageBytes,
+    connections: connectionLimits(config),
     shutdownGraceMs: config.shutdownGraceMs,
     logLevel: config.logLevel,
   };

@@ -29,9 +29,25 @@ export {
   type ItemContext,
   type BatchRun,
 } from "./dynamic-batcher";
-export { ServiceHost, LIVENESS, type ServiceBinding, type HostOptions } from "./service-host";
+export {
+  ServiceHost,
+  LIVENESS,
+  type ServiceBinding,
+  type HostOptions,
+  type ConnectionLimits,
+} from "./service-host";
+export { type RequestLimits, type MethodLimits, RefusedRequest, largestLimit } from "./request-limits";
+export { checkFieldCaps, countVarints, FieldCapError, type FieldCap, type FieldCaps } from "./wire-caps";
+export { type CallLimit } from "./call-limit";
+export { stageRequestLimits, REQUEST_ENVELOPE_BYTES, type StageRequestLimits } from "./stage-request-limits";
 export { callContext, type CallContext } from "./call-context";
-export { stageSettings, processSettings, batchingSettings, type BatchingConfig } from "./stage-settings";
+export {
+  stageSettings,
+  processSettings,
+  batchingSettings,
+  connectionLimits,
+  type BatchingConfig,
+} from "./stage-settings";
 export {
   startStage,
   runStageMain,

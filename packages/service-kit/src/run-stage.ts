@@ -7,7 +7,8 @@ import type * as grpc from "@grpc/grpc-js";
 import { serviceError } from "@pixellm/api";
 import { ConfigError } from "./config";
 import { type LogLevel, type Logger, createLogger } from "./logger";
-import { ServiceHost } from "./service-host";
+import type { RequestLimits } from "./request-limits";
+import { type ConnectionLimits, ServiceHost } from "./service-host";
 import { shutdownTelemetry } from "./telemetry/lifecycle";
 import { recordModelLoad } from "./telemetry/stage-telemetry";
 
@@ -19,6 +20,8 @@ export interface LoadedStage {
   readonly close: () => Promise<void>;
   /** Part of the load spent on the warm-up request (0 without one). */
   readonly warmUpMs: number;
+  /** Per-method request limits sized from the bundle (see stage-request-limits.ts). */
+  readonly requestLimits?: RequestLimits;
 }
 
 export interface StageProcess {
@@ -28,6 +31,7 @@ export interface StageProcess {
   readonly host: string;
   readonly port: number;
   readonly maxMessageBytes: number;
+  readonly connections: ConnectionLimits;
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
   readonly load: (logger: Logger) => Promise<LoadedStage>;
@@ -48,7 +52,7 @@ export interface RunningStage {
 export async function startStage(stage: StageProcess, hooks: StartHooks = {}): Promise<RunningStage> {
   const logger = createLogger({ service: stage.service, level: stage.logLevel });
   // Handlers are bound after the model loads; until then calls fail FAILED_PRECONDITION.
-  const loadedHandlers: { implementation?: grpc.UntypedServiceImplementation } = {};
+  const loadedHandlers: { implementation?: grpc.UntypedServiceImplementation; limits?: RequestLimits } = {};
   const gated = Object.fromEntries(
     Object.keys(stage.definition).map((method) => [
       method,
@@ -66,8 +70,16 @@ export async function startStage(stage: StageProcess, hooks: StartHooks = {}): P
   const host = await ServiceHost.start({
     host: stage.host,
     port: stage.port,
-    services: [{ name: stage.serviceName, definition: stage.definition, implementation: gated }],
+    services: [
+      {
+        name: stage.serviceName,
+        definition: stage.definition,
+        implementation: gated,
+        requestLimits: () => loadedHandlers.limits,
+      },
+    ],
     maxMessageBytes: stage.maxMessageBytes,
+    connections: stage.connections,
     logger,
   });
   hooks.onListening?.(host.port);
@@ -77,6 +89,7 @@ export async function startStage(stage: StageProcess, hooks: StartHooks = {}): P
     await host.shutdown(() => Promise.resolve(), stage.shutdownGraceMs);
     throw error;
   });
+  loadedHandlers.limits = loaded.requestLimits;
   loadedHandlers.implementation = loaded.implementation;
   const loadMs = performance.now() - started;
   recordModelLoad(stage.service, loadMs - loaded.warmUpMs, loaded.warmUpMs);

@@ -1,5 +1,6 @@
 /**
- * A gRPC server as every PixelLM service runs it: raised message limits, grpc.health.v1
+ * A gRPC server as every PixelLM service runs it: per-method request limits checked before
+ * decoding (request-limits.ts), bounded connections and streams, grpc.health.v1
  * (NOT_SERVING until the model is loaded and warmed up, and again while draining), server
  * reflection, and graceful shutdown — stop being ready, finish what was accepted, then close.
  *
@@ -10,7 +11,9 @@ import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { packageDefinition } from "@pixellm/api";
+import { type CallLimit, callLimitInterceptor } from "./call-limit";
 import type { Logger } from "./logger";
+import { type RequestLimits, limitRequests, refuseRequestsInterceptor } from "./request-limits";
 
 export const LIVENESS = "liveness";
 
@@ -19,17 +22,43 @@ export interface ServiceBinding {
   readonly name: string;
   readonly definition: grpc.ServiceDefinition;
   readonly implementation: grpc.UntypedServiceImplementation;
+  /** Checked per call before decoding; undefined (e.g. while a stage loads): the server's limit only. */
+  readonly requestLimits?: () => RequestLimits | undefined;
 }
+
+/** What one client connection may hold (processSettings; see docs/limits.md). */
+export interface ConnectionLimits {
+  readonly maxConcurrentStreams: number;
+  readonly maxSessionMemoryMb: number;
+  readonly keepaliveTimeMs: number;
+  readonly maxConnectionIdleMs: number;
+  /** 0: connections are never aged out. */
+  readonly maxConnectionAgeMs: number;
+  /** How long an aged-out connection's calls may run on. */
+  readonly shutdownGraceMs: number;
+}
+
+/** A peer that does not answer a keepalive ping this long is gone: its connection is closed. */
+const KEEPALIVE_TIMEOUT_MS = 20_000;
 
 export interface HostOptions {
   readonly host: string;
   /** 0 picks a free port (tests). */
   readonly port: number;
   readonly services: readonly ServiceBinding[];
+  /** Largest message sent, and received unless `maxReceiveBytes` says less. */
   readonly maxMessageBytes: number;
-  readonly logger: Logger;
-  /** Run on every call, first to last, before its handler (e.g. to refuse it before its message is read). */
+  /** Largest message received by any method, refused from its length prefix before it is buffered. */
+  readonly maxReceiveBytes?: number;
+  readonly connections: ConnectionLimits;
+  /** A bound on the calls the server runs at once, over all connections. */
+  readonly callLimit?: CallLimit;
+  /**
+   * More interceptors (e.g. an API-key check), run after the request-limit refusal and before
+   * the call limit: a call they refuse never holds a call slot.
+   */
   readonly interceptors?: readonly grpc.ServerInterceptor[];
+  readonly logger: Logger;
 }
 
 export class ServiceHost {
@@ -50,12 +79,11 @@ export class ServiceHost {
   }
 
   static async start(options: HostOptions): Promise<ServiceHost> {
-    const server = new grpc.Server({
-      "grpc.max_receive_message_length": options.maxMessageBytes,
-      "grpc.max_send_message_length": options.maxMessageBytes,
-      interceptors: [...(options.interceptors ?? [])],
-    });
-    for (const service of options.services) server.addService(service.definition, service.implementation);
+    const server = new grpc.Server(serverOptions(options));
+    for (const service of options.services) {
+      const limits = service.requestLimits ?? (() => undefined);
+      server.addService(limitRequests(service.definition, limits), service.implementation);
+    }
     const names = options.services.map((s) => s.name);
     // Reflection lists only what this server serves (the package defines every stage's service).
     new ReflectionService(packageDefinition(), { services: names }).addToServer(server);
@@ -98,4 +126,29 @@ export class ServiceHost {
     }
     this.logger.info("stopped");
   }
+}
+
+/** grpc-js options: message limits, connection bounds and the interceptors, in the order they run. */
+function serverOptions(options: HostOptions): grpc.ServerOptions {
+  const c = options.connections;
+  return {
+    "grpc.max_receive_message_length": Math.min(options.maxReceiveBytes ?? Infinity, options.maxMessageBytes),
+    "grpc.max_send_message_length": options.maxMessageBytes,
+    "grpc.max_concurrent_streams": c.maxConcurrentStreams,
+    "grpc-node.max_session_memory": c.maxSessionMemoryMb,
+    "grpc.keepalive_time_ms": c.keepaliveTimeMs,
+    "grpc.keepalive_timeout_ms": KEEPALIVE_TIMEOUT_MS,
+    "grpc.max_connection_idle_ms": c.maxConnectionIdleMs,
+    ...(c.maxConnectionAgeMs > 0
+      ? {
+          "grpc.max_connection_age_ms": c.maxConnectionAgeMs,
+          "grpc.max_connection_age_grace_ms": c.shutdownGraceMs,
+        }
+      : {}),
+    interceptors: [
+      refuseRequestsInterceptor,
+      ...(options.interceptors ?? []),
+      ...(options.callLimit ? [callLimitInterceptor(options.callLimit)] : []),
+    ],
+  };
 }

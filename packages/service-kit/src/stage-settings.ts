@@ -3,6 +3,7 @@
  * table. Variables are prefixed by stage (VISION_, LLM_, DECODER_) where they differ per stage.
  */
 import { type ConfigTable, flag, int, oneOf, text } from "./config";
+import type { ConnectionLimits } from "./service-host";
 import { telemetrySettings } from "./telemetry/settings";
 
 export function stageSettings(prefix: string, defaultPort: number) {
@@ -54,7 +55,42 @@ export function processSettings() {
       env: "PIXELLM_MAX_MESSAGE_BYTES",
       default: 64 * 2 ** 20,
       min: 2 ** 20,
-      description: "largest gRPC message accepted or sent",
+      description:
+        "largest gRPC message sent or accepted; each method accepts less, sized to what it needs (docs/limits.md)",
+    }),
+    maxConcurrentStreams: int({
+      env: "PIXELLM_MAX_CONCURRENT_STREAMS",
+      default: 1000,
+      min: 1,
+      description:
+        "calls one client connection may have open at once (HTTP/2 streams); more wait in the client",
+    }),
+    maxSessionMemoryMb: int({
+      env: "PIXELLM_MAX_SESSION_MEMORY_MB",
+      default: 128,
+      min: 1,
+      description:
+        "memory one connection may hold in HTTP/2 buffers before its new calls are refused; above the largest request",
+    }),
+    keepaliveTimeMs: int({
+      env: "PIXELLM_KEEPALIVE_TIME_MS",
+      default: 60_000,
+      min: 1000,
+      description: "ping each client connection this often; one that does not answer within 20 s is closed",
+    }),
+    maxConnectionIdleMs: int({
+      env: "PIXELLM_MAX_CONNECTION_IDLE_MS",
+      default: 300_000,
+      min: 1000,
+      description:
+        "close a client connection with no call for this long (clients reconnect when they need to)",
+    }),
+    maxConnectionAgeMs: int({
+      env: "PIXELLM_MAX_CONNECTION_AGE_MS",
+      default: 0,
+      min: 0,
+      description:
+        "close a client connection after this long, once its calls end (within PIXELLM_SHUTDOWN_GRACE_MS); 0: never",
     }),
     shutdownGraceMs: int({
       env: "PIXELLM_SHUTDOWN_GRACE_MS",
@@ -72,6 +108,18 @@ export function processSettings() {
     // Read by the telemetry bootstrap (telemetry/start.ts); listed here so the table documents them.
     ...telemetrySettings(),
   } satisfies ConfigTable;
+}
+
+/** The connection settings of `processSettings`, as ServiceHost takes them. */
+export function connectionLimits(config: ConnectionLimits): ConnectionLimits {
+  return {
+    maxConcurrentStreams: config.maxConcurrentStreams,
+    maxSessionMemoryMb: config.maxSessionMemoryMb,
+    keepaliveTimeMs: config.keepaliveTimeMs,
+    maxConnectionIdleMs: config.maxConnectionIdleMs,
+    maxConnectionAgeMs: config.maxConnectionAgeMs,
+    shutdownGraceMs: config.shutdownGraceMs,
+  };
 }
 
 /** The batching settings `batchingSettings()` declares (and their defaults). */

@@ -131,6 +131,36 @@ export const GATEWAY_SETTINGS = {
     description:
       "threads that decode, resize and hash admitted images, off the event loop that answers calls and health checks",
   }),
+  maxDecodes: int({
+    env: "GATEWAY_MAX_DECODES",
+    default: 2,
+    min: 1,
+    max: 256,
+    description:
+      "images decoded at once (each holds its full RGB pixels, up to 3 bytes × GATEWAY_MAX_IMAGE_PIXELS)",
+  }),
+  maxDecodeQueue: int({
+    env: "GATEWAY_MAX_DECODE_QUEUE",
+    default: 64,
+    min: 0,
+    description:
+      "images waiting for a decode slot at most (their encoded bytes are already received); more are refused with RESOURCE_EXHAUSTED",
+  }),
+  maxCalls: int({
+    env: "GATEWAY_MAX_CALLS",
+    default: 512,
+    min: 1,
+    description:
+      "public calls running at once over all connections (streams and watches included); more are refused with RESOURCE_EXHAUSTED",
+  }),
+  queueCountCacheMs: int({
+    env: "GATEWAY_QUEUE_COUNT_CACHE_MS",
+    default: 250,
+    min: 0,
+    max: 10_000,
+    description:
+      "how long a queue count may be reused to shed requests before their image is decoded (the exact count is taken at enqueue)",
+  }),
   maxQueryChars: int({
     env: "GATEWAY_MAX_QUERY_CHARS",
     default: 4000,

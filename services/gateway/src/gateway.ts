@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
-import { type Logger, ServiceHost, createLogger } from "@pixellm/service-kit";
+import { type Logger, ServiceHost, connectionLimits, createLogger, largestLimit } from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { Admission } from "./admission";
 import { authInterceptor } from "./auth";
@@ -21,6 +21,7 @@ import { BullJobQueue } from "./queue/bull-job-queue";
 import type { JobQueue } from "./queue/job-queue";
 import { MemoryJobQueue } from "./queue/memory-job-queue";
 import { RedisKeys } from "./redis-keys";
+import { publicRequestLimits } from "./request-limits";
 import { gatewayHandlers } from "./server";
 import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
@@ -30,6 +31,8 @@ import { MemoryTenantJobs } from "./tenants/memory-tenant-jobs";
 import { RedisTenantJobs } from "./tenants/redis-tenant-jobs";
 import { TenantDirectory } from "./tenants/tenant-directory";
 import { readTenantsFile } from "./tenants/tenants-file";
+
+const PUBLIC_SERVICE = "pixellm.v1.PixelLM";
 
 export interface RunningGateway {
   readonly port: number;
@@ -65,7 +68,10 @@ export async function startGateway(
       });
   const remote = embedded ? undefined : await GrpcStageClients.connect(config, bundle.manifest, logger);
   const stages: StageClients = remote ?? (await loadInProcessStages(config, bundle, logger));
-  const images = await ImageWorkers.start(config.imageWorkers);
+  const images = await ImageWorkers.start(config.imageWorkers, {
+    maxDecodes: config.maxDecodes,
+    maxWaiting: config.maxDecodeQueue,
+  });
   const telemetry = new JobTelemetry(embedded ? "memory" : "bullmq");
   const stopObserving = observeGateway(queue, remote && (() => remote.replicas()));
   const orchestrator = new Orchestrator({
@@ -96,13 +102,23 @@ export async function startGateway(
     defaultTimeoutMs: config.defaultTimeoutMs,
     logger,
   });
-  const publicService = "pixellm.v1.PixelLM";
+  const requestLimits = publicRequestLimits(config, bundle.manifest);
   const host = await ServiceHost.start({
     host: config.host,
     port: config.port,
-    services: [{ name: publicService, definition: services().PixelLM.service, implementation: handlers }],
-    interceptors: [authInterceptor(tenants, [publicService])],
+    services: [
+      {
+        name: PUBLIC_SERVICE,
+        definition: services().PixelLM.service,
+        implementation: handlers,
+        requestLimits: () => requestLimits,
+      },
+    ],
+    interceptors: [authInterceptor(tenants, [PUBLIC_SERVICE])],
     maxMessageBytes: config.maxMessageBytes,
+    maxReceiveBytes: largestLimit([requestLimits]),
+    connections: connectionLimits(config),
+    callLimit: { services: [PUBLIC_SERVICE], maxCalls: config.maxCalls, setting: "GATEWAY_MAX_CALLS" },
     logger,
   });
   host.setReady(true);

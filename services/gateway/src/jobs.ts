@@ -2,6 +2,8 @@
  * Submitting jobs: bounded admission into the queue (RESOURCE_EXHAUSTED when full, for the whole
  * queue or the tenant's share of it), the admitted image stored by content hash, idempotency keys
  * mapped to job ids of the tenant, and a key reused for a different request refused.
+ * Requests are shed before admission's image decode too (`shedIfFull`), on a count up to
+ * `queueCountCacheMs` old, so a full queue costs a refused request no decode and no Redis write.
  */
 import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
@@ -31,12 +33,18 @@ export class JobSubmitter {
    * room for themselves; across gateways the bound may be exceeded by at most one job each.
    */
   private admission: Promise<unknown> = Promise.resolve();
+  /** The last queue count taken and when; concurrent callers share one count in flight. */
+  private recentCount?: { readonly queued: Promise<number>; readonly at: number };
 
   constructor(
     private readonly queue: JobQueue,
     private readonly blobs: BlobStore,
     private readonly keys: RedisKeys,
-    private readonly limits: { readonly maxQueued: number; readonly resultTtlSeconds: number },
+    private readonly limits: {
+      readonly maxQueued: number;
+      readonly resultTtlSeconds: number;
+      readonly queueCountCacheMs: number;
+    },
     private readonly telemetry: JobTelemetry,
     private readonly tenantJobs: TenantJobs,
   ) {}
@@ -127,9 +135,32 @@ export class JobSubmitter {
     }
   }
 
+  /**
+   * RESOURCE_EXHAUSTED (counted as shed) when a recent count says the queue holds its limit:
+   * called before any expensive work on a request. The exact check is `submit`'s.
+   */
+  async shedIfFull(): Promise<void> {
+    const now = Date.now();
+    let count = this.recentCount;
+    if (!count || now - count.at > this.limits.queueCountCacheMs) {
+      count = { queued: this.queue.counts().then((c) => c.queued), at: now };
+      this.recentCount = count;
+      // A failed count is not reused: the next request counts again.
+      const taken = count;
+      taken.queued.catch(() => {
+        if (this.recentCount === taken) this.recentCount = undefined;
+      });
+    }
+    this.refuseIfFull(await count.queued);
+  }
+
   /** RESOURCE_EXHAUSTED (counted as shed) when the queue holds its limit. */
   private async checkRoom(): Promise<void> {
     const { queued } = await this.queue.counts();
+    this.refuseIfFull(queued);
+  }
+
+  private refuseIfFull(queued: number): void {
     if (queued < this.limits.maxQueued) return;
     this.telemetry.countShed();
     throw new EngineError(

@@ -1,6 +1,6 @@
 /**
  * The public PixelLM service. Handlers are thin: take the caller's tenant (authenticated by the
- * interceptor in auth.ts), check what the tenant may ask, admit, submit, then answer from the
+ * interceptor in auth.ts), check what the tenant may ask, shed when the queue is full, admit, submit, then answer from the
  * job's progress. A tenant sees only its own jobs: another tenant's job id is NOT_FOUND. A
  * synchronous call is a job too (so it survives a gateway crash and is batched like any other);
  * the call's deadline becomes the job's absolute deadline, and a client that goes away cancels
@@ -31,6 +31,8 @@ import { type JobQueue, type JobView, TERMINAL_STATES } from "./queue/job-queue"
 import { checkTenantRequest } from "./tenants/tenant-request";
 import type { Tenant } from "./tenants/tenant";
 import { TextStreamer } from "./text-streamer";
+
+const EMPTY_IMAGE = Buffer.alloc(0);
 
 export interface GatewayHandlersDeps {
   readonly admission: Admission;
@@ -64,7 +66,11 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
   ) => {
     const context = callContext(call);
     checkTenantRequest(tenant, call.request);
+    await deps.submitter.shedIfFull();
     const admitted = await deps.admission.admit(call.request);
+    // The call lasts as long as its job: it must not keep the encoded image (a view of the whole
+    // received message, up to GATEWAY_MAX_IMAGE_BYTES) alive that long once it is admitted.
+    call.request.image = EMPTY_IMAGE;
     const deadline = context.deadline ?? Date.now() + deps.defaultTimeoutMs;
     const { view } = await deps.submitter.submit(admitted, { deadline, tenant });
     trace.getActiveSpan()?.setAttribute("pixellm.job_id", view.id);
@@ -109,6 +115,7 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
       if (!request) throw new EngineError("invalid_argument", "request is required");
       checkTenantRequest(tenant, request);
       checkIdempotencyKey(call.request.idempotencyKey);
+      await deps.submitter.shedIfFull();
       const admitted = await deps.admission.admit(request);
       const deadline =
         call.request.deadlineUnixMs > 0 ? call.request.deadlineUnixMs : Date.now() + deps.defaultTimeoutMs;

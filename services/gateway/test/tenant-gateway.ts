@@ -7,7 +7,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
-import { ServiceHost, createLogger } from "@pixellm/service-kit";
+import { ServiceHost, connectionLimits, createLogger } from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { Redis } from "ioredis";
 import { Admission } from "../src/admission";
@@ -60,7 +60,10 @@ export async function startTenantGateway(options: {
   const queue: JobQueue = redis
     ? await BullJobQueue.open({ ...config, redisUrl: REDIS_URL, keys, logger, workerName: "test" })
     : new MemoryJobQueue(config);
-  const images = await ImageWorkers.start(1);
+  const images = await ImageWorkers.start(1, {
+    maxDecodes: config.maxDecodes,
+    maxWaiting: config.maxDecodeQueue,
+  });
   const telemetry = new JobTelemetry("test");
   const blobs = redis ? new RedisBlobStore(redis) : new MemoryBlobStore();
   const tenantJobs = redis ? new RedisTenantJobs(redis, keys) : new MemoryTenantJobs(queue);
@@ -79,6 +82,7 @@ export async function startTenantGateway(options: {
     port: 0,
     services: [{ name: SERVICE, definition, implementation: handlers }],
     maxMessageBytes: config.maxMessageBytes,
+    connections: connectionLimits(config),
     logger,
     interceptors: [authInterceptor(new TenantDirectory(options.tenants, options.apiKeys ?? []), [SERVICE])],
   });

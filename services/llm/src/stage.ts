@@ -2,7 +2,12 @@
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
 import { LlmWorker, modelDims } from "@pixellm/engine";
-import { type StageProcess, serverSettings, stageWorkerOptions } from "@pixellm/service-kit";
+import {
+  type StageProcess,
+  serverSettings,
+  stageRequestLimits,
+  stageWorkerOptions,
+} from "@pixellm/service-kit";
 import type { LlmConfig } from "./config";
 import { LlmRuntime } from "./runtime";
 import { llmHandlers } from "./server";
@@ -25,6 +30,7 @@ export function llmStage(config: LlmConfig): StageProcess {
         drain: () => runtime.drain(),
         close: () => runtime.close(),
         warmUpMs: runtime.warmUpMs,
+        requestLimits: stageRequestLimits(bundle.manifest).llm,
       };
     },
   };

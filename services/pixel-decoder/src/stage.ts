@@ -2,7 +2,13 @@
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
 import { DecoderWorker } from "@pixellm/engine";
-import { type StageProcess, batchedStage, serverSettings, stageWorkerOptions } from "@pixellm/service-kit";
+import {
+  type StageProcess,
+  batchedStage,
+  serverSettings,
+  stageRequestLimits,
+  stageWorkerOptions,
+} from "@pixellm/service-kit";
 import type { DecoderConfig } from "./config";
 import { decoderRuntime } from "./runtime";
 import { decoderHandlers } from "./server";
@@ -17,7 +23,11 @@ export function decoderStage(config: DecoderConfig): StageProcess {
       const bundle = await loadBundle(config.bundle, config.verify);
       const worker = await DecoderWorker.start(stageWorkerOptions(config, logger));
       const runtime = await decoderRuntime(config, bundle, worker);
-      return batchedStage(runtime.batches, decoderHandlers(runtime, config));
+      return batchedStage(
+        runtime.batches,
+        decoderHandlers(runtime, config),
+        stageRequestLimits(bundle.manifest).decoder,
+      );
     },
   };
 }

@@ -2,7 +2,13 @@
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
 import { VisionWorker } from "@pixellm/engine";
-import { type StageProcess, batchedStage, serverSettings, stageWorkerOptions } from "@pixellm/service-kit";
+import {
+  type StageProcess,
+  batchedStage,
+  serverSettings,
+  stageRequestLimits,
+  stageWorkerOptions,
+} from "@pixellm/service-kit";
 import type { VisionConfig } from "./config";
 import { visionRuntime } from "./runtime";
 import { visionHandlers } from "./server";
@@ -17,7 +23,11 @@ export function visionStage(config: VisionConfig): StageProcess {
       const bundle = await loadBundle(config.bundle, config.verify);
       const worker = await VisionWorker.start(stageWorkerOptions(config, logger));
       const runtime = await visionRuntime(config, bundle, worker);
-      return batchedStage(runtime.batches, visionHandlers(runtime, config));
+      return batchedStage(
+        runtime.batches,
+        visionHandlers(runtime, config),
+        stageRequestLimits(bundle.manifest).vision,
+      );
     },
   };
 }
