@@ -8,6 +8,7 @@ import { type BatchExecutor, type BatcherStats, DynamicBatcher, type ItemContext
 import type { LoadedStage, StageProcess } from "./run-stage";
 import type { BatchingConfig } from "./stage-settings";
 import { type StageTelemetry, stageTelemetry } from "./telemetry/stage-telemetry";
+import { type ServerTlsConfig, serverTlsOf } from "./transport-security";
 
 interface StageModel {
   /** Part of the load spent warming up. */
@@ -99,15 +100,18 @@ export function batchedStage<I, R>(
 /** The server settings every stage takes from its configuration (see stageSettings). */
 export type StageServerSettings = Pick<
   StageProcess,
-  "host" | "port" | "maxMessageBytes" | "shutdownGraceMs" | "logLevel"
+  "host" | "port" | "maxMessageBytes" | "shutdownGraceMs" | "logLevel" | "tls"
 >;
 
-export function serverSettings(config: StageServerSettings): StageServerSettings {
+export function serverSettings(
+  config: Omit<StageServerSettings, "tls"> & ServerTlsConfig,
+): StageServerSettings {
   return {
     host: config.host,
     port: config.port,
     maxMessageBytes: config.maxMessageBytes,
     shutdownGraceMs: config.shutdownGraceMs,
     logLevel: config.logLevel,
+    tls: serverTlsOf(config),
   };
 }

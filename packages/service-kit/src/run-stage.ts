@@ -10,6 +10,7 @@ import { type LogLevel, type Logger, createLogger } from "./logger";
 import { ServiceHost } from "./service-host";
 import { shutdownTelemetry } from "./telemetry/lifecycle";
 import { recordModelLoad } from "./telemetry/stage-telemetry";
+import type { ServerTls } from "./transport-security";
 
 export interface LoadedStage {
   readonly implementation: grpc.UntypedServiceImplementation;
@@ -30,6 +31,8 @@ export interface StageProcess {
   readonly maxMessageBytes: number;
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
+  /** TLS, or mutual TLS with a client CA; plaintext when absent. */
+  readonly tls?: ServerTls | undefined;
   readonly load: (logger: Logger) => Promise<LoadedStage>;
 }
 
@@ -69,6 +72,7 @@ export async function startStage(stage: StageProcess, hooks: StartHooks = {}): P
     services: [{ name: stage.serviceName, definition: stage.definition, implementation: gated }],
     maxMessageBytes: stage.maxMessageBytes,
     logger,
+    tls: stage.tls,
   });
   hooks.onListening?.(host.port);
   const started = performance.now();

@@ -11,6 +11,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { packageDefinition } from "@pixellm/api";
 import type { Logger } from "./logger";
+import { type ServerTls, serverCredentials } from "./transport-security";
 
 export const LIVENESS = "liveness";
 
@@ -28,6 +29,8 @@ export interface HostOptions {
   readonly services: readonly ServiceBinding[];
   readonly maxMessageBytes: number;
   readonly logger: Logger;
+  /** TLS (and mutual TLS with a client CA); plaintext when absent. */
+  readonly tls?: ServerTls | undefined;
 }
 
 export class ServiceHost {
@@ -57,10 +60,8 @@ export class ServiceHost {
     // Reflection lists only what this server serves (the package defines every stage's service).
     new ReflectionService(packageDefinition(), { services: names }).addToServer(server);
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(
-        `${options.host}:${options.port}`,
-        grpc.ServerCredentials.createInsecure(),
-        (error, bound) => (error ? reject(error) : resolve(bound)),
+      server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (error, bound) =>
+        error ? reject(error) : resolve(bound),
       );
     });
     options.logger.info("listening", { port, services: names.join(",") });
