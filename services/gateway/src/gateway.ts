@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
-import { type Logger, ServiceHost, createLogger } from "@pixellm/service-kit";
+import { type Logger, ServiceHost, createLogger, serverTlsOf } from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { Admission } from "./admission";
 import type { GatewayConfig } from "./config";
@@ -35,6 +35,8 @@ export async function startGateway(
   config: GatewayConfig,
   logger: Logger = createLogger({ service: "gateway", level: config.logLevel }),
 ): Promise<RunningGateway> {
+  // Checked first: bad certificate files stop the start before anything is opened.
+  const tls = serverTlsOf(config);
   const bundle = await loadBundle(config.bundle, config.verify);
   const tokenizer = await loadTokenizer(config.bundle);
   const keys = new RedisKeys(config.keyPrefix);
@@ -87,6 +89,7 @@ export async function startGateway(
     ],
     maxMessageBytes: config.maxMessageBytes,
     logger,
+    tls,
   });
   host.setReady(true);
   let stopping: Promise<void> | undefined;

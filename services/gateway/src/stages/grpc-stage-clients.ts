@@ -22,7 +22,7 @@ import {
   decodeDecodeResponse,
   encodeDecodeRequest,
 } from "@pixellm/pixel-decoder/protocol";
-import { type Logger, tracedCall } from "@pixellm/service-kit";
+import { type Logger, channelSecurity, stageClientTlsOf, tracedCall } from "@pixellm/service-kit";
 import {
   type VisionDims,
   decodeEncodeResponse,
@@ -55,9 +55,12 @@ export class GrpcStageClients implements StageClients {
     logger: Logger,
   ): Promise<GrpcStageClients> {
     const api = services();
+    // One set of credentials for every replica's calls and health checks (mutual TLS when configured).
+    const security = channelSecurity(stageClientTlsOf(config));
     const channelOptions: grpc.ChannelOptions = {
       "grpc.max_receive_message_length": config.maxMessageBytes,
       "grpc.max_send_message_length": config.maxMessageBytes,
+      ...security.options,
     };
     const pool = <C extends grpc.Client>(
       stage: string,
@@ -65,18 +68,15 @@ export class GrpcStageClients implements StageClients {
       specs: readonly string[],
       Client: new (...args: ConstructorParameters<typeof grpc.Client>) => C,
     ) =>
-      new ReplicaPool<C>(
-        specs,
-        (address, options) => new Client(address, grpc.credentials.createInsecure(), options),
-        {
-          stage,
-          serviceName,
-          healthIntervalMs: config.healthIntervalMs,
-          attempts: config.stageAttempts,
-          channelOptions,
-          logger,
-        },
-      );
+      new ReplicaPool<C>(specs, (address, options) => new Client(address, security.credentials, options), {
+        stage,
+        serviceName,
+        credentials: security.credentials,
+        healthIntervalMs: config.healthIntervalMs,
+        attempts: config.stageAttempts,
+        channelOptions,
+        logger,
+      });
     const clients = new GrpcStageClients(
       manifest,
       pool("vision", "pixellm.v1.VisionEncoder", config.visionAddresses, api.VisionEncoder),
