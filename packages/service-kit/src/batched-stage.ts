@@ -100,11 +100,11 @@ export function batchedStage<I, R>(
 /** The server settings every stage takes from its configuration (see stageSettings). */
 export type StageServerSettings = Pick<
   StageProcess,
-  "host" | "port" | "maxMessageBytes" | "shutdownGraceMs" | "logLevel" | "tls"
+  "host" | "port" | "maxMessageBytes" | "shutdownGraceMs" | "logLevel" | "tls" | "healthPort"
 >;
 
 export function serverSettings(
-  config: Omit<StageServerSettings, "tls"> & ServerTlsConfig,
+  config: Omit<StageServerSettings, "tls" | "healthPort"> & ServerTlsConfig & { readonly healthPort: number },
 ): StageServerSettings {
   return {
     host: config.host,
@@ -113,5 +113,6 @@ export function serverSettings(
     shutdownGraceMs: config.shutdownGraceMs,
     logLevel: config.logLevel,
     tls: serverTlsOf(config),
+    healthPort: config.healthPort > 0 ? config.healthPort : undefined,
   };
 }

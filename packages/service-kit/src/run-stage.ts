@@ -33,6 +33,8 @@ export interface StageProcess {
   readonly logLevel: LogLevel;
   /** TLS, or mutual TLS with a client CA; plaintext when absent. */
   readonly tls?: ServerTls | undefined;
+  /** Plaintext health-only port for probes (see ServiceHost); absent: none. */
+  readonly healthPort?: number | undefined;
   readonly load: (logger: Logger) => Promise<LoadedStage>;
 }
 
@@ -73,6 +75,7 @@ export async function startStage(stage: StageProcess, hooks: StartHooks = {}): P
     maxMessageBytes: stage.maxMessageBytes,
     logger,
     tls: stage.tls,
+    healthPort: stage.healthPort,
   });
   hooks.onListening?.(host.port);
   const started = performance.now();

@@ -5,6 +5,9 @@
  *
  * Health names: "" and each service's full name report readiness; "liveness" is SERVING from
  * start to exit, so a draining or loading replica is not restarted by its liveness probe.
+ *
+ * With TLS on, probes that cannot speak TLS (Kubernetes' gRPC probes) use `healthPort`: the same
+ * health statuses in plaintext, and nothing else.
  */
 import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
@@ -31,6 +34,8 @@ export interface HostOptions {
   readonly logger: Logger;
   /** TLS (and mutual TLS with a client CA); plaintext when absent. */
   readonly tls?: ServerTls | undefined;
+  /** A plaintext port serving grpc.health.v1 only (probes); absent: none. */
+  readonly healthPort?: number | undefined;
 }
 
 export class ServiceHost {
@@ -41,6 +46,7 @@ export class ServiceHost {
     readonly port: number,
     private readonly names: readonly string[],
     private readonly logger: Logger,
+    private readonly probes: grpc.Server | undefined,
   ) {
     this.health = new HealthImplementation({
       "": "NOT_SERVING",
@@ -48,6 +54,7 @@ export class ServiceHost {
       ...Object.fromEntries(names.map((n) => [n, "NOT_SERVING"])),
     });
     this.health.addToServer(server);
+    if (probes) this.health.addToServer(probes);
   }
 
   static async start(options: HostOptions): Promise<ServiceHost> {
@@ -65,7 +72,14 @@ export class ServiceHost {
       );
     });
     options.logger.info("listening", { port, services: names.join(",") });
-    return new ServiceHost(server, port, names, options.logger);
+    const probes = options.healthPort === undefined ? undefined : new grpc.Server();
+    const host = new ServiceHost(server, port, names, options.logger, probes);
+    if (probes)
+      await bindHealthPort(probes, `${options.host}:${options.healthPort}`, options.logger).catch((error) => {
+        server.forceShutdown(); // the caller may retry in this process
+        throw error;
+      });
+    return host;
   }
 
   /** Readiness: SERVING once the model is warm, NOT_SERVING while loading or draining. */
@@ -94,6 +108,16 @@ export class ServiceHost {
       this.logger.warn("shutdown grace period over; cutting open calls", { graceMs });
       this.server.forceShutdown();
     }
+    this.probes?.forceShutdown();
     this.logger.info("stopped");
   }
+}
+
+async function bindHealthPort(probes: grpc.Server, address: string, logger: Logger): Promise<void> {
+  const port = await new Promise<number>((resolve, reject) => {
+    probes.bindAsync(address, serverCredentials(undefined), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
+  logger.info("health port listening", { port });
 }

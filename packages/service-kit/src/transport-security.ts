@@ -49,7 +49,8 @@ const REFRESH = {
 
 /**
  * A server's TLS settings, `<PREFIX>_TLS_CERT`, `_TLS_KEY`, `_TLS_CLIENT_CA`: all empty is
- * plaintext; cert and key turn TLS on; a client CA also requires client certificates.
+ * plaintext; cert and key turn TLS on; a client CA also requires client certificates. With them,
+ * `<PREFIX>_HEALTH_PORT`, where probes that speak no TLS find the health service.
  */
 export function serverTlsSettings(prefix: string) {
   return {
@@ -63,6 +64,14 @@ export function serverTlsSettings(prefix: string) {
       "CA bundle; set: callers must present a client certificate it signed (mutual TLS), others are refused",
     ),
     tlsRefreshMs: int(REFRESH),
+    healthPort: int({
+      env: `${prefix}_HEALTH_PORT`,
+      default: 0,
+      min: 0,
+      max: 65535,
+      description:
+        "plaintext port that serves grpc.health.v1 only, for probes that cannot speak TLS (Kubernetes gRPC probes); 0: none",
+    }),
   } satisfies ConfigTable;
 }
 

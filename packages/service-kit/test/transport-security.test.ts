@@ -14,12 +14,14 @@ import {
   channelSecurity,
   checkHealth,
   createLogger,
+  listServices,
   loadConfig,
   serverTlsOf,
   serverTlsSettings,
   stageClientTlsOf,
   stageClientTlsSettings,
 } from "@pixellm/service-kit";
+import { freePort } from "@pixellm/launcher";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestCertificates, makeTestCertificates } from "../../../test/support/test-certificates";
 
@@ -34,7 +36,7 @@ afterAll(async () => {
   await Promise.all(hosts.map((h) => h.shutdown(() => Promise.resolve(), 1000)));
 });
 
-async function serve(tls: ServerTls | undefined): Promise<string> {
+async function serve(tls: ServerTls | undefined, healthPort?: number): Promise<string> {
   const host = await ServiceHost.start({
     host: "127.0.0.1",
     port: 0,
@@ -42,6 +44,7 @@ async function serve(tls: ServerTls | undefined): Promise<string> {
     maxMessageBytes: 2 ** 20,
     logger: createLogger({ service: "tls-test", level: "error" }),
     tls,
+    healthPort,
   });
   host.setReady(true);
   hosts.push(host);
@@ -106,6 +109,27 @@ describe("TLS without client certificates", () => {
     await expect(probe(address, { caFile: otherCa, ...REFRESH })).rejects.toMatchObject({
       code: status.UNAVAILABLE,
     });
+  });
+});
+
+describe("the plaintext health port of a TLS server", () => {
+  it("answers health checks without TLS, and serves nothing else", async () => {
+    const healthPort = await freePort();
+    const address = await serve(
+      { certFile: certs.server.cert, keyFile: certs.server.key, clientCaFile: certs.ca, ...REFRESH },
+      healthPort,
+    );
+    expect(await checkHealth(`127.0.0.1:${healthPort}`, "", { timeoutMs: 3000 })).toBe("SERVING");
+    expect(await checkHealth(`127.0.0.1:${healthPort}`, "liveness", { timeoutMs: 3000 })).toBe("SERVING");
+    // Reflection (served on the TLS port) is not on the health port.
+    await expect(listServices(`127.0.0.1:${healthPort}`, { timeoutMs: 3000 })).rejects.toMatchObject({
+      code: status.UNIMPLEMENTED,
+    });
+    // The TLS port answers reflection (an empty list: this host serves no service of its own).
+    const caller = { caFile: certs.ca, certFile: certs.client.cert, keyFile: certs.client.key, ...REFRESH };
+    await expect(
+      listServices(address, { timeoutMs: 3000, security: channelSecurity(caller) }),
+    ).resolves.toEqual([]);
   });
 });
 

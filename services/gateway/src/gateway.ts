@@ -90,6 +90,7 @@ export async function startGateway(
     maxMessageBytes: config.maxMessageBytes,
     logger,
     tls,
+    healthPort: config.healthPort > 0 ? config.healthPort : undefined,
   });
   host.setReady(true);
   let stopping: Promise<void> | undefined;
