@@ -103,7 +103,17 @@ describe("the chart's values agree with the services", () => {
   });
 
   it("sets every variable it owns, each of which its service reads", async () => {
-    const objects = parseManifests(await renderChart({ setJson: ['apiKeys.keys=["a-long-enough-key"]'] }));
+    // With keys and TLS everywhere: their variables are set only then.
+    const objects = parseManifests(
+      await renderChart({
+        setJson: [
+          'apiKeys.keys=["a-long-enough-key"]',
+          "tls.gateway.enabled=true",
+          'tls.gateway.clientCaSecretName="pixellm-clients-ca"',
+          "tls.internal.enabled=true",
+        ],
+      }),
+    );
     for (const component of COMPONENTS) {
       const tableVariables = new Set(Object.values(component.table).map((s) => s.env));
       const container = onlyContainer(findObject(objects, "Deployment", `pixellm-${component.name}`));
