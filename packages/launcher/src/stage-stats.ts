@@ -1,5 +1,5 @@
 /** Reading the stages' own statistics (their `Info` RPC) from outside: tests and benchmarks. */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import { type InfoRequest, type StageInfo__Output, services } from "@pixellm/api";
 import { unaryCall } from "@pixellm/service-kit";
 import type { ManagedProcess } from "./managed-process";

@@ -2,7 +2,7 @@
  * The stages as remote gRPC services, one replica pool each. Each call attempt runs in a client
  * span whose context travels to the stage in the call's metadata (W3C traceparent).
  */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import {
   type DecodeResponse__Output,
   type EncodeResponse__Output,
