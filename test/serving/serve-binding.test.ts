@@ -53,7 +53,7 @@ describe("pixellm serve by default", () => {
   });
 });
 
-describe("pixellm serve --host 0.0.0.0 --tls-cert --tls-key", () => {
+describe("pixellm serve --host 0.0.0.0 --tls-cert --tls-key --tls-client-ca", () => {
   let certs: TestCertificates;
   let server: EmbeddedServer;
   beforeAll(async () => {
@@ -65,32 +65,47 @@ describe("pixellm serve --host 0.0.0.0 --tls-cert --tls-key", () => {
       certs.server.cert,
       "--tls-key",
       certs.server.key,
+      "--tls-client-ca",
+      certs.ca,
     ]);
   }, 240_000);
   afterAll(() => server?.stop());
 
-  it("listens on every interface and says so, with TLS", async () => {
+  it("listens on every interface and says so, with TLS and client certificates", async () => {
     const port = portOf(server);
-    expect(server.output()).toContain(`serving on 0.0.0.0:${port} (embedded, every interface, TLS)`);
+    expect(server.output()).toContain(
+      `serving on 0.0.0.0:${port} (embedded, every interface, TLS with client certificates)`,
+    );
     expect(await listeningAddresses(port)).toEqual(["00000000"]);
   });
 
-  it("answers `pixellm client segment --tls-ca` and refuses plaintext", async () => {
-    const result = await pixellm([
-      "client",
-      "segment",
-      "--address",
-      server.address,
+  it("answers `pixellm client segment --tls-ca --tls-cert --tls-key`; refuses no certificate and plaintext", async () => {
+    const segment = (tlsFlags: string[]) =>
+      pixellm([
+        "client",
+        "segment",
+        "--address",
+        server.address,
+        ...tlsFlags,
+        "--image",
+        SHAPES,
+        "--query",
+        "Please segment the red ball.",
+        "--json",
+      ]);
+    const result = await segment([
       "--tls-ca",
       certs.ca,
-      "--image",
-      SHAPES,
-      "--query",
-      "Please segment the red ball.",
-      "--json",
+      "--tls-cert",
+      certs.client.cert,
+      "--tls-key",
+      certs.client.key,
     ]);
     expect(result.code).toBe(0);
     expect((JSON.parse(result.stdout) as { text: string }).text.length).toBeGreaterThan(0);
+    const withoutCertificate = await segment(["--tls-ca", certs.ca]);
+    expect(withoutCertificate.code).not.toBe(0);
+    expect(withoutCertificate.stderr).toMatch(/UNAVAILABLE/);
     const plaintext = new PixelLMClient(server.address);
     try {
       await expect(
