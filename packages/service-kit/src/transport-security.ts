@@ -9,6 +9,7 @@
  * start-up so that a missing or broken one fails the start with the setting's name, instead of a
  * server that drops every connection.
  */
+import { X509Certificate } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
@@ -192,7 +193,9 @@ export function channelSecurity(tls: ClientTls | undefined): ChannelSecurity {
 /**
  * Builds a TLS context from the files once, so that a file that is not PEM, or a key that does
  * not belong to its certificate, stops the start (the settings' own parsing already checked that
- * each file can be read). Errors name the paths, never the files' contents.
+ * each file can be read). A CA file is also parsed as a certificate: a TLS context takes one
+ * without any silently, and every handshake would fail later. Errors name the paths, never the
+ * files' contents.
  */
 function checkFiles(files: {
   cert?: string | undefined;
@@ -200,9 +203,11 @@ function checkFiles(files: {
   ca?: string | undefined;
 }): void {
   try {
+    const ca = files.ca ? readFileSync(files.ca) : undefined;
+    if (ca) new X509Certificate(ca);
     createSecureContext({
       ...(files.cert && files.key ? { cert: readFileSync(files.cert), key: readFileSync(files.key) } : {}),
-      ...(files.ca ? { ca: readFileSync(files.ca) } : {}),
+      ...(ca ? { ca } : {}),
     });
   } catch (error) {
     const paths = [files.cert, files.key, files.ca].filter(Boolean).join(", ");

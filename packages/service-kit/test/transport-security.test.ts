@@ -3,7 +3,7 @@
  * mutual TLS, probed with grpc.health.v1 through `channelSecurity`. The certificates are a
  * throwaway PKI made with openssl (test/support/test-certificates.ts).
  */
-import { copyFile } from "node:fs/promises";
+import { copyFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { status } from "@grpc/grpc-js";
 import {
@@ -151,6 +151,21 @@ describe("TLS settings", () => {
   it("refuses a certificate without its key, and a client CA without a certificate", () => {
     expect(() => load({ VISION_TLS_CERT: certs.server.cert })).toThrow(ConfigError);
     expect(() => load({ VISION_TLS_CLIENT_CA: certs.ca })).toThrow(/\*_TLS_CERT and \*_TLS_KEY/);
+  });
+
+  it("refuses a CA file that holds no certificate (a TLS context would take it silently)", async () => {
+    const garbage = path.join(certs.dir, "not-a-ca.pem");
+    await writeFile(garbage, "not a certificate\n");
+    expect(() =>
+      load({
+        VISION_TLS_CERT: certs.server.cert,
+        VISION_TLS_KEY: certs.server.key,
+        VISION_TLS_CLIENT_CA: garbage,
+      }),
+    ).toThrow(new RegExp(`TLS files .*${garbage}: not a usable PEM`));
+    expect(() => stageClientTlsOf(loadConfig(stageClientTlsSettings(), { STAGE_TLS_CA: garbage }))).toThrow(
+      ConfigError,
+    );
   });
 
   it("refuses a key that does not belong to the certificate, naming the files", () => {

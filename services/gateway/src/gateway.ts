@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
-import { type Logger, ServiceHost, createLogger, serverTlsOf } from "@pixellm/service-kit";
+import { type Logger, ServiceHost, createLogger, serverTlsOf, stageClientTlsOf } from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { Admission } from "./admission";
 import type { GatewayConfig } from "./config";
@@ -37,6 +37,7 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   // Checked first: bad certificate files stop the start before anything is opened.
   const tls = serverTlsOf(config);
+  const stageTls = config.mode === "embedded" ? undefined : stageClientTlsOf(config);
   const bundle = await loadBundle(config.bundle, config.verify);
   const tokenizer = await loadTokenizer(config.bundle);
   const keys = new RedisKeys(config.keyPrefix);
@@ -55,7 +56,9 @@ export async function startGateway(
         logger,
         workerName: `gateway-${hostname()}-${process.pid}`,
       });
-  const remote = embedded ? undefined : await GrpcStageClients.connect(config, bundle.manifest, logger);
+  const remote = embedded
+    ? undefined
+    : await GrpcStageClients.connect(config, bundle.manifest, logger, stageTls);
   const stages = remote ?? (await loadInProcessStages(config, bundle, logger));
   const images = await ImageWorkers.start(config.imageWorkers);
   const telemetry = new JobTelemetry(embedded ? "memory" : "bullmq");

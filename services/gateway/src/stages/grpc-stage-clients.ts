@@ -22,7 +22,7 @@ import {
   decodeDecodeResponse,
   encodeDecodeRequest,
 } from "@pixellm/pixel-decoder/protocol";
-import { type Logger, channelSecurity, stageClientTlsOf, tracedCall } from "@pixellm/service-kit";
+import { type ClientTls, type Logger, channelSecurity, tracedCall } from "@pixellm/service-kit";
 import {
   type VisionDims,
   decodeEncodeResponse,
@@ -53,10 +53,12 @@ export class GrpcStageClients implements StageClients {
     config: GatewayConfig,
     manifest: BundleManifest,
     logger: Logger,
+    /** TLS towards the stages (see stageClientTlsOf); plaintext when absent. */
+    tls?: ClientTls,
   ): Promise<GrpcStageClients> {
     const api = services();
     // One set of credentials for every replica's calls and health checks (mutual TLS when configured).
-    const security = channelSecurity(stageClientTlsOf(config));
+    const security = channelSecurity(tls);
     const channelOptions: grpc.ChannelOptions = {
       "grpc.max_receive_message_length": config.maxMessageBytes,
       "grpc.max_send_message_length": config.maxMessageBytes,
