@@ -39,6 +39,10 @@ function stageOwned(prefix: string, addressHint: string): Record<string, string>
     [`${prefix}_HOST`]: '"0.0.0.0"',
     [`${prefix}_PORT`]: `${addressHint}.port`,
     PIXELLM_EXECUTION_PROVIDER: `${addressHint}.executionProvider`,
+    [`${prefix}_TLS_CERT`]: `tls.internal: tls.crt of tls.internal.secretNames.${addressHint}`,
+    [`${prefix}_TLS_KEY`]: `tls.internal: tls.key of tls.internal.secretNames.${addressHint}`,
+    [`${prefix}_TLS_CLIENT_CA`]: `tls.internal: ca.crt of tls.internal.secretNames.${addressHint}`,
+    [`${prefix}_HEALTH_PORT`]: "tls.probePort (when tls.internal.enabled)",
   };
 }
 
@@ -59,6 +63,14 @@ export const COMPONENTS: readonly ChartComponent[] = [
       DECODER_ADDRESSES: "dns:<fullname>-pixel-decoder:<pixelDecoder.port> (headless Service)",
       PIXELLM_API_KEYS: "apiKeys.keys (a Secret) or apiKeys.existingSecret",
       PIXELLM_TENANTS_FILE: "tenants.existingSecret, mounted at /etc/pixellm/tenants",
+      GATEWAY_TLS_CERT: "tls.gateway: tls.crt of tls.gateway.secretName",
+      GATEWAY_TLS_KEY: "tls.gateway: tls.key of tls.gateway.secretName",
+      GATEWAY_TLS_CLIENT_CA: "tls.gateway: ca.crt of tls.gateway.clientCaSecretName",
+      GATEWAY_HEALTH_PORT: "tls.probePort (when tls.gateway.enabled)",
+      STAGE_TLS_CA: "tls.internal: ca.crt of tls.internal.secretNames.gateway",
+      STAGE_TLS_CERT: "tls.internal: tls.crt of tls.internal.secretNames.gateway",
+      STAGE_TLS_KEY: "tls.internal: tls.key of tls.internal.secretNames.gateway",
+      STAGE_TLS_SERVER_NAME: "tls.internal.serverName",
       // Embedded mode only; the chart always runs the gateway in redis mode.
       PIXELLM_EXECUTION_PROVIDER: "not set (embedded mode only)",
       PIXELLM_WARM_UP: "not set (embedded mode only)",

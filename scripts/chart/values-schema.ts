@@ -185,6 +185,55 @@ const model = obj(
   },
 );
 
+const DNS_NAME = { pattern: "^[a-z0-9*]([-a-z0-9.]*[a-z0-9])?$" };
+const secretName = (description: string): JsonSchema =>
+  str(description, { pattern: "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$" });
+
+const tls = obj(
+  "TLS: certificates from Secrets (mounted read-only, re-read every PIXELLM_TLS_REFRESH_MS), optionally issued by cert-manager",
+  {
+    gateway: obj("TLS on the gateway's public port (GATEWAY_TLS_CERT, GATEWAY_TLS_KEY)", {
+      enabled: bool("serve the public API over TLS"),
+      secretName: secretName("Secret with tls.crt and tls.key (empty: <fullname>-gateway-tls)"),
+      clientCaSecretName: secretName(
+        "Secret whose ca.crt signs the client certificates callers must present (GATEWAY_TLS_CLIENT_CA; empty: none asked)",
+      ),
+      dnsNames: arrayOf("more names of the certificate cert-manager requests", {
+        type: "string",
+        ...DNS_NAME,
+      }),
+    }),
+    internal: obj("mutual TLS between the gateway and the stages (STAGE_TLS_*, <PREFIX>_TLS_*)", {
+      enabled: bool("the stages require the gateway's client certificate; the gateway checks theirs"),
+      secretNames: obj("Secrets with tls.crt, tls.key and ca.crt (empty: <fullname>-<component>-mtls)", {
+        gateway: secretName("the gateway's client certificate"),
+        visionEncoder: secretName("the vision-encoder's server certificate"),
+        llm: secretName("the llm's server certificate"),
+        pixelDecoder: secretName("the pixel-decoder's server certificate"),
+      }),
+      serverName: str(
+        "name every stage certificate carries, expected by the gateway (STAGE_TLS_SERVER_NAME; empty: <fullname>-stage)",
+        { pattern: "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$" },
+      ),
+    }),
+    probePort: int(
+      "plaintext grpc.health.v1-only port of pods that serve TLS, for the kubelet's probes (<PREFIX>_HEALTH_PORT)",
+      1,
+      65535,
+    ),
+    certManager: obj("cert-manager Certificates for the Secrets above", {
+      enabled: bool("create them (needs cert-manager)"),
+      issuerRef: obj("the Issuer or ClusterIssuer that signs them", {
+        name: str("its name (required when enabled)"),
+        kind: oneOfStrings("its kind", ["Issuer", "ClusterIssuer"]),
+        group: str("its API group", { minLength: 1 }),
+      }),
+      duration: str("certificate lifetime", { pattern: "^([0-9]+(\\.[0-9]+)?(h|m|s))+$" }),
+      renewBefore: str("renew this long before expiry", { pattern: "^([0-9]+(\\.[0-9]+)?(h|m|s))+$" }),
+    }),
+  },
+);
+
 export function valuesSchema(): JsonSchema {
   const components = Object.fromEntries(COMPONENTS.map((c) => [c.key, componentSchema(c)]));
   return {
@@ -262,6 +311,7 @@ export function valuesSchema(): JsonSchema {
         ),
         existingSecretKey: str("key of the file in that Secret", { minLength: 1 }),
       }),
+      tls,
       metrics: obj("Prometheus metrics over HTTP on every service (PIXELLM_METRICS_PORT, /metrics)", {
         enabled: bool("expose the metrics port"),
         port: int("metrics port of every container", 1, 65535),

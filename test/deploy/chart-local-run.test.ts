@@ -14,12 +14,11 @@ import { PixelLMClient } from "@pixellm/client";
 import { PixelLMEngine } from "@pixellm/engine";
 import { checkHealth } from "@pixellm/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../scripts/chart/render";
 import { REDIS_URL } from "../support/deployment";
 import { expectEngineAnswer } from "../support/served-answer";
 import { type TinyBundle, makeTinyBundle, tempDir } from "../support/tiny-bundle";
-import { API_KEY, IMAGE_WORKDIR, localEnv, renderLocalRelease } from "./support/local-release";
-import { LocalPod, nodeLaunch } from "./support/local-pod";
+import { API_KEY, renderLocalRelease } from "./support/local-release";
+import { type LocalPod, localPodOf } from "./support/local-pod";
 import { type K8sObject, ofKind } from "./support/manifests";
 import {
   type Container,
@@ -43,20 +42,16 @@ const deployments = () => ofKind(objects, "Deployment");
 const pod = (suffix: string) => pods.find((p) => p.name.endsWith(`-${suffix}`))!;
 
 async function localPod(deployment: K8sObject, logDir: string): Promise<LocalPod> {
-  const name = deployment.metadata.name;
-  const container = onlyContainer(deployment);
-  expect(container.workingDir).toBe(IMAGE_WORKDIR);
-  const tmp = await tempDir(`${name}-tmp`);
-  const mounts = new Map<string, string>();
-  for (const mount of container.volumeMounts) {
-    if (mount.name === "model") mounts.set(mount.mountPath, tiny.root);
-    else if (mount.name === "tmp") mounts.set(mount.mountPath, tmp);
-    else throw new Error(`${name}: no local stand-in for volume ${mount.name}`);
-  }
-  const env = { ...(await localEnv(container, objects, mounts)), TMPDIR: tmp };
-  const address = `127.0.0.1:${containerPort(container, "grpc")}`;
-  const launch = nodeLaunch(name, container, REPO_ROOT, env);
-  return new LocalPod(name, container, address, launch, path.join(logDir, `${name}.log`));
+  const tmp = await tempDir(`${deployment.metadata.name}-tmp`);
+  return localPodOf(
+    deployment,
+    objects,
+    new Map([
+      ["model", tiny.root],
+      ["tmp", tmp],
+    ]),
+    logDir,
+  );
 }
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CHART_DIR, helm, renderChart } from "../../scripts/chart/render";
 import { validateObject, validateObjects } from "./support/k8s-schema";
 import { type K8sObject, findObject, ofKind, parseManifests } from "./support/manifests";
-import { onlyContainer, podTemplate } from "./support/rendered-wiring";
+import { type Container, onlyContainer, podTemplate } from "./support/rendered-wiring";
 
 const EXAMPLES = readdirSync(path.join(CHART_DIR, "examples"))
   .filter((f) => f.endsWith(".yaml"))
@@ -151,6 +151,124 @@ describe("chart behaviour", () => {
         rule.from.map((peer) => peer.podSelector.matchLabels["app.kubernetes.io/component"]),
       ),
     ).toEqual([["gateway"]]);
+  });
+
+  it("wires TLS from Secrets: read-only mounts, the services' variables, probes on the plaintext health port", () => {
+    const objects = rendered.get("helm/pixellm/examples/tls.yaml")!;
+    const envOf = (container: Container) =>
+      Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+    const gateway = onlyContainer(findObject(objects, "Deployment", "pixellm-gateway"));
+    expect(envOf(gateway)).toMatchObject({
+      GATEWAY_TLS_CERT: "/etc/pixellm/tls/public/tls.crt",
+      GATEWAY_TLS_KEY: "/etc/pixellm/tls/public/tls.key",
+      GATEWAY_HEALTH_PORT: "7190",
+      STAGE_TLS_CA: "/etc/pixellm/tls/internal/ca.crt",
+      STAGE_TLS_CERT: "/etc/pixellm/tls/internal/tls.crt",
+      STAGE_TLS_KEY: "/etc/pixellm/tls/internal/tls.key",
+      STAGE_TLS_SERVER_NAME: "pixellm-stage",
+    });
+    expect(envOf(gateway).GATEWAY_TLS_CLIENT_CA).toBeUndefined(); // no clientCaSecretName
+    const stages = [
+      ["pixellm-vision-encoder", "VISION", "pixellm-vision-encoder-mtls"],
+      ["pixellm-llm", "LLM", "pixellm-llm-mtls"],
+      ["pixellm-pixel-decoder", "DECODER", "pixellm-pixel-decoder-mtls"],
+    ] as const;
+    for (const [name, prefix, secret] of stages) {
+      const deployment = findObject(objects, "Deployment", name);
+      const container = onlyContainer(deployment);
+      expect(envOf(container)).toMatchObject({
+        [`${prefix}_TLS_CERT`]: "/etc/pixellm/tls/internal/tls.crt",
+        [`${prefix}_TLS_KEY`]: "/etc/pixellm/tls/internal/tls.key",
+        [`${prefix}_TLS_CLIENT_CA`]: "/etc/pixellm/tls/internal/ca.crt",
+        [`${prefix}_HEALTH_PORT`]: "7190",
+      });
+      expect(container.volumeMounts).toContainEqual({
+        name: "tls-internal",
+        mountPath: "/etc/pixellm/tls/internal",
+        readOnly: true,
+      });
+      expect(podTemplate(deployment).spec.volumes).toContainEqual({
+        name: "tls-internal",
+        secret: { secretName: secret, defaultMode: 0o440 },
+      });
+    }
+    for (const deployment of ofKind(objects, "Deployment")) {
+      const container = onlyContainer(deployment);
+      for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe])
+        expect(probe.grpc.port, deployment.metadata.name).toBe(7190);
+      expect(container.ports).toContainEqual({ name: "health", containerPort: 7190, protocol: "TCP" });
+    }
+  });
+
+  it("issues the certificates with cert-manager: the stages carry the name the gateway expects", () => {
+    const objects = rendered.get("helm/pixellm/examples/tls.yaml")!;
+    const certificates = ofKind(objects, "Certificate") as (K8sObject & {
+      spec: {
+        secretName: string;
+        dnsNames?: string[];
+        commonName?: string;
+        usages: string[];
+        issuerRef: Record<string, string>;
+      };
+    })[];
+    expect(certificates.map((c) => c.spec.secretName)).toEqual([
+      "pixellm-gateway-tls",
+      "pixellm-gateway-mtls",
+      "pixellm-vision-encoder-mtls",
+      "pixellm-llm-mtls",
+      "pixellm-pixel-decoder-mtls",
+    ]);
+    for (const certificate of certificates)
+      expect(certificate.spec.issuerRef).toEqual({
+        name: "pixellm-ca",
+        kind: "Issuer",
+        group: "cert-manager.io",
+      });
+    const [publicCert, gatewayClient, ...stageCerts] = certificates;
+    expect(publicCert!.spec.dnsNames).toContain("pixellm.example.com");
+    expect(gatewayClient!.spec.usages).toContain("client auth");
+    for (const stage of stageCerts) {
+      expect(stage.spec.dnsNames).toContain("pixellm-stage");
+      expect(stage.spec.usages).toContain("server auth");
+    }
+  });
+
+  it("mounts Secrets by name without cert-manager, and keeps TLS off by default", async () => {
+    const objects = parseManifests(
+      await renderChart({
+        setJson: [
+          "tls.gateway.enabled=true",
+          'tls.gateway.secretName="edge-cert"',
+          'tls.gateway.clientCaSecretName="partner-ca"',
+        ],
+      }),
+    );
+    expect(ofKind(objects, "Certificate")).toEqual([]);
+    const gateway = findObject(objects, "Deployment", "pixellm-gateway");
+    expect(podTemplate(gateway).spec.volumes).toEqual(
+      expect.arrayContaining([
+        { name: "tls-public", secret: { secretName: "edge-cert", defaultMode: 0o440 } },
+        { name: "tls-public-client-ca", secret: { secretName: "partner-ca", defaultMode: 0o440 } },
+      ]),
+    );
+    expect(onlyContainer(gateway).env).toContainEqual({
+      name: "GATEWAY_TLS_CLIENT_CA",
+      value: "/etc/pixellm/tls/public-client-ca/ca.crt",
+    });
+    // The stages stay plaintext, probed on their own port.
+    const llm = onlyContainer(findObject(objects, "Deployment", "pixellm-llm"));
+    expect(llm.env?.some((e) => e.name.includes("TLS"))).toBe(false);
+    expect(llm.readinessProbe.grpc.port).toBe(7102);
+    const defaults = rendered.get("default values")!;
+    expect(ofKind(defaults, "Certificate")).toEqual([]);
+    for (const deployment of ofKind(defaults, "Deployment"))
+      expect(podTemplate(deployment).spec.volumes?.map((v) => v.name)).not.toContain("tls-internal");
+  });
+
+  it("refuses cert-manager without an issuer", async () => {
+    await expect(
+      renderChart({ setJson: ["tls.gateway.enabled=true", "tls.certManager.enabled=true"] }),
+    ).rejects.toThrow(/tls.certManager.enabled needs tls.certManager.issuerRef.name/);
   });
 
   it("rejects objects with unknown fields (the validation is strict)", () => {

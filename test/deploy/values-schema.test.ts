@@ -103,9 +103,16 @@ describe("the chart's values agree with the services", () => {
   });
 
   it("sets every variable it owns, each of which its service reads", async () => {
+    // With keys and TLS everywhere: their variables are set only then.
     const objects = parseManifests(
       await renderChart({
-        setJson: ['apiKeys.keys=["a-long-enough-key"]', 'tenants.existingSecret="pixellm-tenants"'],
+        setJson: [
+          'apiKeys.keys=["a-long-enough-key"]',
+          'tenants.existingSecret="pixellm-tenants"',
+          "tls.gateway.enabled=true",
+          'tls.gateway.clientCaSecretName="pixellm-clients-ca"',
+          "tls.internal.enabled=true",
+        ],
       }),
     );
     for (const component of COMPONENTS) {

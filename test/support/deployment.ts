@@ -3,7 +3,7 @@
  * gateways as processes on loopback, the machine's Redis under a key prefix of its own.
  */
 import path from "node:path";
-import { LocalDeployment } from "@pixellm/launcher";
+import { type DeploymentTls, LocalDeployment } from "@pixellm/launcher";
 import { type TinyBundle, makeTinyBundle, tempDir } from "./tiny-bundle";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -25,6 +25,8 @@ export async function startTestDeployment(options: {
   /** The bundle to serve (a fresh tiny one by default). */
   bundle?: TinyBundle;
   readyTimeoutMs?: number;
+  /** TLS on every port, mutual TLS between gateways and stages. */
+  tls?: DeploymentTls;
 }): Promise<TestDeployment> {
   const tiny = options.bundle ?? (await makeTinyBundle());
   const logDir = await tempDir("deployment-logs");
@@ -55,6 +57,7 @@ export async function startTestDeployment(options: {
     },
     logs: { kind: "directory", dir: logDir },
     ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   return { deployment, tiny, keyPrefix, logDir };
 }

@@ -22,10 +22,12 @@ export async function startEmbeddedServer(
   bundleDir: string,
   env: Record<string, string> = {},
   timeoutMs = 240_000,
+  /** More `serve` options (--host, --tls-cert, …). */
+  args: readonly string[] = [],
 ): Promise<EmbeddedServer> {
   const child = spawn(
     process.execPath,
-    [...FROM_SOURCE, MAIN, "serve", "--model", bundleDir, "--port", "0"],
+    [...FROM_SOURCE, MAIN, "serve", "--model", bundleDir, "--port", "0", ...args],
     {
       env: { ...process.env, PIXELLM_METRICS_PORT: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -36,7 +38,8 @@ export async function startEmbeddedServer(
     const timer = setTimeout(() => reject(new Error(`pixellm serve did not start:\n${output}`)), timeoutMs);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
-      const grpcPort = /serving on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      // The bound address as printed (127.0.0.1:N, or 0.0.0.0:N with --host 0.0.0.0); reached on loopback.
+      const grpcPort = /serving on [^ ]+:(\d+) /.exec(output)?.[1];
       const metricsPort = /"msg":"metrics listening","port":(\d+)/.exec(output)?.[1];
       if (grpcPort && metricsPort) {
         clearTimeout(timer);

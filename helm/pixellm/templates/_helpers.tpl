@@ -51,7 +51,8 @@ app.kubernetes.io/component: {{ .component }}
 {{/*
 The four services, by values section: `name` is the component (object suffix and container
 name), `entry` the service's compiled main module, `hostEnv`/`portEnv` where it listens,
-`addressesEnv` the gateway's variable for a stage's address, `stage` its metrics label.
+`addressesEnv` the gateway's variable for a stage's address, `stage` its metrics label,
+`envPrefix` the prefix of its own variables (<PREFIX>_TLS_CERT, …).
 */}}
 {{- define "pixellm.components" -}}
 gateway:
@@ -59,11 +60,13 @@ gateway:
   entry: services/gateway/dist/main.js
   hostEnv: GATEWAY_HOST
   portEnv: GATEWAY_PORT
+  envPrefix: GATEWAY
 visionEncoder:
   name: vision-encoder
   entry: services/vision-encoder/dist/main.js
   hostEnv: VISION_HOST
   portEnv: VISION_PORT
+  envPrefix: VISION
   addressesEnv: VISION_ADDRESSES
   stage: vision-encoder
 llm:
@@ -71,6 +74,7 @@ llm:
   entry: services/llm/dist/main.js
   hostEnv: LLM_HOST
   portEnv: LLM_PORT
+  envPrefix: LLM
   addressesEnv: LLM_ADDRESSES
   stage: llm
 pixelDecoder:
@@ -78,6 +82,7 @@ pixelDecoder:
   entry: services/pixel-decoder/dist/main.js
   hostEnv: DECODER_HOST
   portEnv: DECODER_PORT
+  envPrefix: DECODER
   addressesEnv: DECODER_ADDRESSES
   stage: pixel-decoder
 {{- end }}

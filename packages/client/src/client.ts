@@ -19,6 +19,19 @@ export interface ClientOptions {
   /** Sent as `authorization: Bearer <key>`. */
   readonly apiKey?: string;
   readonly maxMessageBytes?: number;
+  /** TLS towards the gateway; plaintext when absent. */
+  readonly tls?: TlsOptions;
+}
+
+/** PEM contents (e.g. `readFileSync("ca.crt")`), not paths: the client reads no files itself. */
+export interface TlsOptions {
+  /** CA bundle the gateway's certificate must chain to; absent: the system's trusted roots. */
+  readonly ca?: Uint8Array;
+  /** A client certificate and its key, for a gateway that requires one. */
+  readonly cert?: Uint8Array;
+  readonly key?: Uint8Array;
+  /** The name the gateway's certificate must carry when the address differs (an IP, a tunnel). */
+  readonly serverName?: string;
 }
 
 export interface CallOptions {
@@ -35,9 +48,10 @@ export class PixelLMClient {
 
   constructor(address: string, options: ClientOptions = {}) {
     const max = options.maxMessageBytes ?? 64 * 2 ** 20;
-    this.client = new (services().PixelLM)(address, grpc.credentials.createInsecure(), {
+    this.client = new (services().PixelLM)(address, channelCredentials(options.tls), {
       "grpc.max_receive_message_length": max,
       "grpc.max_send_message_length": max,
+      ...(options.tls?.serverName ? { "grpc.ssl_target_name_override": options.tls.serverName } : {}),
     });
     if (options.apiKey) this.metadata.set("authorization", `Bearer ${options.apiKey}`);
   }
@@ -117,4 +131,11 @@ export class PixelLMClient {
     signal?.addEventListener("abort", () => call.cancel(), { once: true });
     for await (const message of call as AsyncIterable<T>) yield message;
   }
+}
+
+function channelCredentials(tls: TlsOptions | undefined): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  if (!tls.cert !== !tls.key) throw new Error("TLS: a client certificate and its key are given together");
+  const pem = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes) : null);
+  return grpc.credentials.createSsl(pem(tls.ca), pem(tls.key), pem(tls.cert));
 }

@@ -1,4 +1,10 @@
-export { PixelLMClient, type ClientOptions, type CallOptions, type SegmentInput } from "./client";
+export {
+  PixelLMClient,
+  type ClientOptions,
+  type TlsOptions,
+  type CallOptions,
+  type SegmentInput,
+} from "./client";
 export type {
   SegmentRequest,
   SegmentResponse__Output as SegmentResponse,

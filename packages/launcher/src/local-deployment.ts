@@ -4,8 +4,20 @@
  * Stages start first (gateways route to their addresses); everything is ready when each process
  * reports SERVING.
  */
+import { type ChannelSecurity, channelSecurity } from "@pixellm/service-kit";
 import { type LogTarget, ManagedProcess, type Role } from "./managed-process";
 import { freePort } from "./free-port";
+
+/**
+ * Certificates for a deployment with TLS everywhere: every process serves `server` (its names
+ * must include 127.0.0.1), the stages require client certificates signed by `ca`, and the
+ * gateways present `client` to them. The launcher's own probes present `client` too.
+ */
+export interface DeploymentTls {
+  readonly caFile: string;
+  readonly server: { readonly certFile: string; readonly keyFile: string };
+  readonly client: { readonly certFile: string; readonly keyFile: string };
+}
 
 export interface DeploymentOptions {
   readonly bundle: string;
@@ -19,6 +31,8 @@ export interface DeploymentOptions {
   readonly roleEnv?: Partial<Readonly<Record<Role, Readonly<Record<string, string>>>>>;
   readonly logs?: LogTarget;
   readonly readyTimeoutMs?: number;
+  /** TLS on every port and mutual TLS between gateways and stages; plaintext when absent. */
+  readonly tls?: DeploymentTls;
 }
 
 const STAGES = [
@@ -37,10 +51,12 @@ export class LocalDeployment {
     const logs = options.logs ?? { kind: "console" };
     const common = { PIXELLM_BUNDLE: options.bundle, PIXELLM_BUNDLE_VERIFY: "size", ...options.env };
     const processes: ManagedProcess[] = [];
+    const security = probeSecurity(options.tls);
     const gatewayEnv: Record<string, string> = {
       REDIS_URL: options.redisUrl,
       PIXELLM_KEY_PREFIX: options.keyPrefix,
       GATEWAY_MODE: "redis",
+      ...gatewayTlsEnv(options.tls),
     };
     for (const stage of STAGES) {
       const addresses: string[] = [];
@@ -48,12 +64,13 @@ export class LocalDeployment {
         const port = await freePort();
         const env = {
           ...common,
+          ...stageTlsEnv(stage.prefix, options.tls),
           ...options.roleEnv?.[stage.role],
           [`${stage.prefix}_PORT`]: String(port),
           [`${stage.prefix}_HOST`]: "127.0.0.1",
         };
         processes.push(
-          new ManagedProcess(`${stage.short}-${i}`, stage.role, port, await freePort(), env, logs),
+          new ManagedProcess(`${stage.short}-${i}`, stage.role, port, await freePort(), env, logs, security),
         );
         addresses.push(`127.0.0.1:${port}`);
       }
@@ -75,6 +92,7 @@ export class LocalDeployment {
             GATEWAY_HOST: "127.0.0.1",
           },
           logs,
+          security,
         ),
       );
     }
@@ -118,4 +136,38 @@ export class LocalDeployment {
     await Promise.all(this.stages().map((p) => p.stop()));
     for (const p of this.processes) p.closeLog();
   }
+}
+
+/** A stage's server certificate and the CA its callers' certificates must chain to. */
+function stageTlsEnv(prefix: string, tls: DeploymentTls | undefined): Record<string, string> {
+  if (!tls) return {};
+  return {
+    [`${prefix}_TLS_CERT`]: tls.server.certFile,
+    [`${prefix}_TLS_KEY`]: tls.server.keyFile,
+    [`${prefix}_TLS_CLIENT_CA`]: tls.caFile,
+  };
+}
+
+/** A gateway's public certificate, and its trust and client certificate towards the stages. */
+function gatewayTlsEnv(tls: DeploymentTls | undefined): Record<string, string> {
+  if (!tls) return {};
+  return {
+    GATEWAY_TLS_CERT: tls.server.certFile,
+    GATEWAY_TLS_KEY: tls.server.keyFile,
+    STAGE_TLS_CA: tls.caFile,
+    STAGE_TLS_CERT: tls.client.certFile,
+    STAGE_TLS_KEY: tls.client.keyFile,
+  };
+}
+
+/** How the launcher's readiness probes and tools reach the processes. */
+function probeSecurity(tls: DeploymentTls | undefined): ChannelSecurity {
+  return channelSecurity(
+    tls && {
+      caFile: tls.caFile,
+      certFile: tls.client.certFile,
+      keyFile: tls.client.keyFile,
+      refreshMs: 60_000,
+    },
+  );
 }

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from "node:fs";
 import path from "node:path";
-import { checkHealth } from "@pixellm/service-kit";
+import { type ChannelSecurity, channelSecurity, checkHealth } from "@pixellm/service-kit";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -37,6 +37,8 @@ export class ManagedProcess {
     readonly metricsPort: number,
     private readonly env: Readonly<Record<string, string>>,
     private readonly logs: LogTarget,
+    /** How its port is reached (TLS and the launcher's client certificate, when the deployment has them). */
+    readonly security: ChannelSecurity = channelSecurity(undefined),
   ) {}
 
   get address(): string {
@@ -100,7 +102,9 @@ export class ManagedProcess {
         throw new Error(
           `${this.name} exited before it became ready${this.logs.kind === "directory" ? ` (see ${this.logs.dir}/${this.name}.log)` : ""}`,
         );
-      const status = await checkHealth(this.address, "", { timeoutMs: 1000 }).catch(() => "UNKNOWN");
+      const status = await checkHealth(this.address, "", { timeoutMs: 1000, security: this.security }).catch(
+        () => "UNKNOWN",
+      );
       if (status === "SERVING") return;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

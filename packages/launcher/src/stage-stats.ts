@@ -1,5 +1,5 @@
 /** Reading the stages' own statistics (their `Info` RPC) from outside: tests and benchmarks. */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import { type InfoRequest, type StageInfo__Output, services } from "@pixellm/api";
 import { unaryCall } from "@pixellm/service-kit";
 import type { ManagedProcess } from "./managed-process";
@@ -22,8 +22,9 @@ export async function stageInfo(process: ManagedProcess): Promise<StageInfo__Out
   const Client = services()[STAGE_SERVICES[process.role]] as unknown as new (
     address: string,
     credentials: grpc.ChannelCredentials,
+    options: grpc.ChannelOptions,
   ) => InfoClient;
-  const client = new Client(process.address, grpc.credentials.createInsecure());
+  const client = new Client(process.address, process.security.credentials, process.security.options);
   try {
     return await unaryCall<StageInfo__Output>((callback) => client.Info({}, callback));
   } finally {

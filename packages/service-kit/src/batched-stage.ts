@@ -10,6 +10,7 @@ import type { LoadedStage, StageProcess } from "./run-stage";
 import type { ConnectionLimits } from "./service-host";
 import { type BatchingConfig, connectionLimits } from "./stage-settings";
 import { type StageTelemetry, stageTelemetry } from "./telemetry/stage-telemetry";
+import { type ServerTlsConfig, serverTlsOf } from "./transport-security";
 
 interface StageModel {
   /** Part of the load spent warming up. */
@@ -103,12 +104,14 @@ export function batchedStage<I, R>(
 /** The server settings every stage takes from its configuration (see stageSettings). */
 export type StageServerSettings = Pick<
   StageProcess,
-  "host" | "port" | "maxMessageBytes" | "shutdownGraceMs" | "logLevel"
+  "host" | "port" | "maxMessageBytes" | "shutdownGraceMs" | "logLevel" | "tls" | "healthPort"
 >;
 
-export function serverSettings(config: StageServerSettings & ConnectionLimits): StageServerSettings & {
-  readonly connections: ConnectionLimits;
-} {
+export function serverSettings(
+  config: Omit<StageServerSettings, "tls" | "healthPort"> &
+    ConnectionLimits &
+    ServerTlsConfig & { readonly healthPort: number },
+): StageServerSettings & { readonly connections: ConnectionLimits } {
   return {
     host: config.host,
     port: config.port,
@@ -116,5 +119,7 @@ export function serverSettings(config: StageServerSettings & ConnectionLimits): 
     connections: connectionLimits(config),
     shutdownGraceMs: config.shutdownGraceMs,
     logLevel: config.logLevel,
+    tls: serverTlsOf(config),
+    healthPort: config.healthPort > 0 ? config.healthPort : undefined,
   };
 }

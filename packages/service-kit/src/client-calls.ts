@@ -5,6 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { encodeVarint, fieldBytes, fieldNumber, fieldString, readFields } from "@pixellm/protobuf";
+import { type ChannelSecurity, channelSecurity } from "./transport-security";
 
 /** Starts a unary call with the given callback and settles with its reply or status error. */
 export function unaryCall<T>(start: (callback: grpc.requestCallback<T>) => unknown): Promise<T> {
@@ -24,6 +25,8 @@ const HEALTH_STATUSES: readonly HealthStatus[] = ["UNKNOWN", "SERVING", "NOT_SER
 export interface ProbeOptions {
   /** Milliseconds the probe may take. */
   readonly timeoutMs?: number;
+  /** How to reach a TLS server; plaintext when absent. */
+  readonly security?: ChannelSecurity;
 }
 
 /**
@@ -35,8 +38,7 @@ export async function checkHealth(
   service: string,
   options: ProbeOptions = {},
 ): Promise<HealthStatus> {
-  const client =
-    typeof target === "string" ? new grpc.Client(target, grpc.credentials.createInsecure()) : target;
+  const client = typeof target === "string" ? probeClient(target, options) : target;
   try {
     // HealthCheckRequest { string service = 1 } → HealthCheckResponse { ServingStatus status = 1 }
     const reply = await unaryCall<Buffer>((callback) =>
@@ -59,7 +61,7 @@ export async function checkHealth(
 
 /** The services a server lists through grpc.reflection.v1 (what grpcurl `list` shows). */
 export async function listServices(target: string, options: ProbeOptions = {}): Promise<string[]> {
-  const client = new grpc.Client(target, grpc.credentials.createInsecure());
+  const client = probeClient(target, options);
   try {
     const call = client.makeBidiStreamRequest(
       "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
@@ -97,6 +99,11 @@ function serviceNames(reply: Uint8Array): string[] {
 function stringField(field: number, value: string): Buffer {
   const bytes = Buffer.from(value, "utf8");
   return Buffer.concat([encodeVarint((field << 3) | 2), encodeVarint(bytes.length), bytes]);
+}
+
+function probeClient(target: string, options: ProbeOptions): grpc.Client {
+  const security = options.security ?? channelSecurity(undefined);
+  return new grpc.Client(target, security.credentials, security.options);
 }
 
 function deadlineOf(options: ProbeOptions): number {

@@ -59,6 +59,19 @@ export {
 } from "./run-stage";
 export { unaryHandler, serverStreamHandler } from "./handlers";
 export { unaryCall, checkHealth, listServices, type HealthStatus, type ProbeOptions } from "./client-calls";
+export {
+  serverTlsSettings,
+  stageClientTlsSettings,
+  serverTlsOf,
+  stageClientTlsOf,
+  serverCredentials,
+  channelSecurity,
+  type ServerTls,
+  type ClientTls,
+  type ChannelSecurity,
+  type ServerTlsConfig,
+  type StageClientTlsConfig,
+} from "./transport-security";
 export { logProviderFallback, type ProviderFallback } from "./provider-fallback";
 export { stageWorkerOptions, type StageWorkerSettings } from "./stage-worker-options";
 export { stageInfo, type StageLimits, type StageCounters } from "./stage-info";

@@ -11,6 +11,7 @@ import type { RequestLimits } from "./request-limits";
 import { type ConnectionLimits, ServiceHost } from "./service-host";
 import { shutdownTelemetry } from "./telemetry/lifecycle";
 import { recordModelLoad } from "./telemetry/stage-telemetry";
+import type { ServerTls } from "./transport-security";
 
 export interface LoadedStage {
   readonly implementation: grpc.UntypedServiceImplementation;
@@ -34,6 +35,10 @@ export interface StageProcess {
   readonly connections: ConnectionLimits;
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
+  /** TLS, or mutual TLS with a client CA; plaintext when absent. */
+  readonly tls?: ServerTls | undefined;
+  /** Plaintext health-only port for probes (see ServiceHost); absent: none. */
+  readonly healthPort?: number | undefined;
   readonly load: (logger: Logger) => Promise<LoadedStage>;
 }
 
@@ -81,6 +86,8 @@ export async function startStage(stage: StageProcess, hooks: StartHooks = {}): P
     maxMessageBytes: stage.maxMessageBytes,
     connections: stage.connections,
     logger,
+    tls: stage.tls,
+    healthPort: stage.healthPort,
   });
   hooks.onListening?.(host.port);
   const started = performance.now();

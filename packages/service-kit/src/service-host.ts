@@ -6,6 +6,9 @@
  *
  * Health names: "" and each service's full name report readiness; "liveness" is SERVING from
  * start to exit, so a draining or loading replica is not restarted by its liveness probe.
+ *
+ * With TLS on, probes that cannot speak TLS (Kubernetes' gRPC probes) use `healthPort`: the same
+ * health statuses in plaintext, and nothing else.
  */
 import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
@@ -14,6 +17,7 @@ import { packageDefinition } from "@pixellm/api";
 import { type CallLimit, callLimitInterceptor } from "./call-limit";
 import type { Logger } from "./logger";
 import { type RequestLimits, limitRequests, refuseRequestsInterceptor } from "./request-limits";
+import { type ServerTls, serverCredentials } from "./transport-security";
 
 export const LIVENESS = "liveness";
 
@@ -59,6 +63,10 @@ export interface HostOptions {
    */
   readonly interceptors?: readonly grpc.ServerInterceptor[];
   readonly logger: Logger;
+  /** TLS (and mutual TLS with a client CA); plaintext when absent. */
+  readonly tls?: ServerTls | undefined;
+  /** A plaintext port serving grpc.health.v1 only (probes); absent: none. */
+  readonly healthPort?: number | undefined;
 }
 
 export class ServiceHost {
@@ -69,6 +77,7 @@ export class ServiceHost {
     readonly port: number,
     private readonly names: readonly string[],
     private readonly logger: Logger,
+    private readonly probes: grpc.Server | undefined,
   ) {
     this.health = new HealthImplementation({
       "": "NOT_SERVING",
@@ -76,6 +85,7 @@ export class ServiceHost {
       ...Object.fromEntries(names.map((n) => [n, "NOT_SERVING"])),
     });
     this.health.addToServer(server);
+    if (probes) this.health.addToServer(probes);
   }
 
   static async start(options: HostOptions): Promise<ServiceHost> {
@@ -88,14 +98,19 @@ export class ServiceHost {
     // Reflection lists only what this server serves (the package defines every stage's service).
     new ReflectionService(packageDefinition(), { services: names }).addToServer(server);
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(
-        `${options.host}:${options.port}`,
-        grpc.ServerCredentials.createInsecure(),
-        (error, bound) => (error ? reject(error) : resolve(bound)),
+      server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (error, bound) =>
+        error ? reject(error) : resolve(bound),
       );
     });
     options.logger.info("listening", { port, services: names.join(",") });
-    return new ServiceHost(server, port, names, options.logger);
+    const probes = options.healthPort === undefined ? undefined : new grpc.Server();
+    const host = new ServiceHost(server, port, names, options.logger, probes);
+    if (probes)
+      await bindHealthPort(probes, `${options.host}:${options.healthPort}`, options.logger).catch((error) => {
+        server.forceShutdown(); // the caller may retry in this process
+        throw error;
+      });
+    return host;
   }
 
   /** Readiness: SERVING once the model is warm, NOT_SERVING while loading or draining. */
@@ -124,6 +139,7 @@ export class ServiceHost {
       this.logger.warn("shutdown grace period over; cutting open calls", { graceMs });
       this.server.forceShutdown();
     }
+    this.probes?.forceShutdown();
     this.logger.info("stopped");
   }
 }
@@ -151,4 +167,13 @@ function serverOptions(options: HostOptions): grpc.ServerOptions {
       ...(options.callLimit ? [callLimitInterceptor(options.callLimit)] : []),
     ],
   };
+}
+
+async function bindHealthPort(probes: grpc.Server, address: string, logger: Logger): Promise<void> {
+  const port = await new Promise<number>((resolve, reject) => {
+    probes.bindAsync(address, serverCredentials(undefined), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
+  logger.info("health port listening", { port });
 }

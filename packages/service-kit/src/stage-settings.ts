@@ -5,6 +5,7 @@
 import { type ConfigTable, flag, int, oneOf, text } from "./config";
 import type { ConnectionLimits } from "./service-host";
 import { telemetrySettings } from "./telemetry/settings";
+import { serverTlsSettings } from "./transport-security";
 
 export function stageSettings(prefix: string, defaultPort: number) {
   return {
@@ -44,6 +45,7 @@ export function stageSettings(prefix: string, defaultPort: number) {
       default: true,
       description: "run one request before reporting SERVING",
     }),
+    ...serverTlsSettings(prefix),
     ...processSettings(),
   } satisfies ConfigTable;
 }

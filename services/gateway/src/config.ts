@@ -7,6 +7,8 @@ import {
   loadConfig,
   oneOf,
   processSettings,
+  serverTlsSettings,
+  stageClientTlsSettings,
   text,
 } from "@pixellm/service-kit";
 
@@ -222,6 +224,9 @@ export const GATEWAY_SETTINGS = {
     default: true,
     description: "embedded mode only: warm the in-process stages up before SERVING",
   }),
+  // TLS on the public port (GATEWAY_TLS_*), and towards the stages (STAGE_TLS_*).
+  ...serverTlsSettings("GATEWAY"),
+  ...stageClientTlsSettings(),
   ...processSettings(),
 };
 

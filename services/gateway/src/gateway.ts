@@ -7,7 +7,15 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
-import { type Logger, ServiceHost, connectionLimits, createLogger, largestLimit } from "@pixellm/service-kit";
+import {
+  type Logger,
+  ServiceHost,
+  connectionLimits,
+  createLogger,
+  largestLimit,
+  serverTlsOf,
+  stageClientTlsOf,
+} from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { Admission } from "./admission";
 import { authInterceptor } from "./auth";
@@ -44,6 +52,9 @@ export async function startGateway(
   config: GatewayConfig,
   logger: Logger = createLogger({ service: "gateway", level: config.logLevel }),
 ): Promise<RunningGateway> {
+  // Checked first: bad certificate files stop the start before anything is opened.
+  const tls = serverTlsOf(config);
+  const stageTls = config.mode === "embedded" ? undefined : stageClientTlsOf(config);
   const tenants = new TenantDirectory(
     config.tenantsFile ? readTenantsFile(config.tenantsFile) : [],
     config.apiKeys,
@@ -66,7 +77,9 @@ export async function startGateway(
         logger,
         workerName: `gateway-${hostname()}-${process.pid}`,
       });
-  const remote = embedded ? undefined : await GrpcStageClients.connect(config, bundle.manifest, logger);
+  const remote = embedded
+    ? undefined
+    : await GrpcStageClients.connect(config, bundle.manifest, logger, stageTls);
   const stages: StageClients = remote ?? (await loadInProcessStages(config, bundle, logger));
   const images = await ImageWorkers.start(config.imageWorkers, {
     maxDecodes: config.maxDecodes,
@@ -120,6 +133,8 @@ export async function startGateway(
     connections: connectionLimits(config),
     callLimit: { services: [PUBLIC_SERVICE], maxCalls: config.maxCalls, setting: "GATEWAY_MAX_CALLS" },
     logger,
+    tls,
+    healthPort: config.healthPort > 0 ? config.healthPort : undefined,
   });
   host.setReady(true);
   let stopping: Promise<void> | undefined;

@@ -49,6 +49,7 @@ describe("a replica that is down", () => {
         healthIntervalMs: 60_000,
         attempts: 3,
         channelOptions: {},
+        credentials: grpc.credentials.createInsecure(),
         logger,
       },
     );

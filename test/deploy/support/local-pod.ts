@@ -4,9 +4,13 @@
  * and nothing else, so that no variable of the test runner leaks in), or as a podman container
  * of the image (test/packaging). Either way its startup probe is polled until it passes.
  */
+import path from "node:path";
 import { checkHealth } from "@pixellm/service-kit";
+import { REPO_ROOT } from "../../../scripts/chart/render";
 import { type Launch, LaunchedProcess } from "./launched-process";
-import type { Container } from "./rendered-wiring";
+import { IMAGE_WORKDIR, localEnv } from "./local-release";
+import type { K8sObject } from "./manifests";
+import { type Container, containerPort, onlyContainer } from "./rendered-wiring";
 
 /** The rendered command as a local process: the image's `node` is this machine's node. */
 export function nodeLaunch(
@@ -28,6 +32,8 @@ export class LocalPod extends LaunchedProcess {
     readonly address: string,
     launch: Launch,
     logFile: string,
+    /** Where the kubelet's probes go: the plaintext health port of a TLS pod, else `address`. */
+    readonly probeAddress: string = address,
   ) {
     super(name, launch, logFile);
   }
@@ -41,10 +47,50 @@ export class LocalPod extends LaunchedProcess {
     while (Date.now() < until) {
       if (exited)
         throw new Error(`${this.name} exited before its startup probe passed (log: ${this.logFile})`);
-      const status = await checkHealth(this.address, service, { timeoutMs: 1000 }).catch(() => "UNKNOWN");
+      const status = await checkHealth(this.probeAddress, service, { timeoutMs: 1000 }).catch(
+        () => "UNKNOWN",
+      );
       if (status === "SERVING") return;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`${this.name}: startup probe did not pass within ${timeoutMs} ms (log: ${this.logFile})`);
   }
+}
+
+/**
+ * A rendered Deployment's container as a local process: each volume mount mapped to the local
+ * directory `standIns` gives for its volume, its environment as `localEnv` maps it, probed where
+ * its rendered probes point (its plaintext health port when it serves TLS).
+ */
+export async function localPodOf(
+  deployment: K8sObject,
+  objects: readonly K8sObject[],
+  standIns: ReadonlyMap<string, string>,
+  logDir: string,
+): Promise<LocalPod> {
+  const name = deployment.metadata.name;
+  const container = onlyContainer(deployment);
+  if (container.workingDir !== IMAGE_WORKDIR)
+    throw new Error(`${name}: runs in ${container.workingDir}, not the image's ${IMAGE_WORKDIR}`);
+  const mounts = new Map<string, string>();
+  for (const mount of container.volumeMounts) {
+    const local = standIns.get(mount.name);
+    if (!local) throw new Error(`${name}: no local stand-in for volume ${mount.name}`);
+    mounts.set(mount.mountPath, local);
+  }
+  const env = {
+    ...(await localEnv(container, objects, mounts)),
+    ...(standIns.has("tmp") ? { TMPDIR: standIns.get("tmp")! } : {}),
+  };
+  const address = `127.0.0.1:${containerPort(container, "grpc")}`;
+  const healthPort = Object.entries(env).find(([k]) => k.endsWith("_HEALTH_PORT"))?.[1];
+  const launch = nodeLaunch(name, container, REPO_ROOT, env);
+  return new LocalPod(
+    name,
+    container,
+    address,
+    launch,
+    path.join(logDir, `${name}.log`),
+    healthPort ? `127.0.0.1:${healthPort}` : address,
+  );
 }

@@ -5,7 +5,8 @@
  * environment with only what a cluster provides mapped to the machine. Service DNS names →
  * 127.0.0.1 (each service keeps its own container port), 0.0.0.0 → 127.0.0.1, volume mount
  * paths → local directories (a container mounts them where the chart does, so none), and the
- * metrics port (one per pod in a cluster, shared here) → a free port per container.
+ * metrics and plaintext health ports (one per pod in a cluster, shared here) → a free port per
+ * container.
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -28,6 +29,8 @@ export interface LocalReleaseOptions {
   readonly keyPrefix: string;
   /** Where the values file is written. */
   readonly workDir: string;
+  /** More top-level values (e.g. `tls`). */
+  readonly values?: Readonly<Record<string, unknown>>;
 }
 
 export interface LocalRelease {
@@ -48,6 +51,7 @@ export async function renderLocalRelease(options: LocalReleaseOptions): Promise<
     visionEncoder: stage(vision),
     llm: stage(llm),
     pixelDecoder: stage(decoder),
+    ...options.values,
   };
   const valuesFile = path.join(options.workDir, "values.json");
   await writeFile(valuesFile, JSON.stringify(values));
@@ -88,6 +92,13 @@ export async function localEnv(
     if (Number(env.PIXELLM_METRICS_PORT) !== containerPort(container, "metrics"))
       throw new Error(`${container.name}: PIXELLM_METRICS_PORT is not the container's metrics port`);
     env.PIXELLM_METRICS_PORT = String(await freePort());
+  }
+  // The plaintext health port of a TLS pod (tls.probePort), one per pod too.
+  const healthPort = Object.keys(env).find((k) => k.endsWith("_HEALTH_PORT"));
+  if (healthPort) {
+    if (Number(env[healthPort]) !== containerPort(container, "health"))
+      throw new Error(`${container.name}: ${healthPort} is not the container's health port`);
+    env[healthPort] = String(await freePort());
   }
   return env;
 }

@@ -52,6 +52,7 @@ export interface Volume {
   readonly name: string;
   readonly emptyDir?: { readonly sizeLimit?: string };
   readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
+  readonly secret?: { readonly secretName: string; readonly defaultMode?: number };
 }
 
 export interface PodTemplate {

@@ -1,7 +1,7 @@
 /** `pixellm client …`: talk to a running gateway (segment, submit, get, watch, cancel). */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { PixelLMClient } from "@pixellm/client";
+import { PixelLMClient, type TlsOptions } from "@pixellm/client";
 import { parseNumber } from "../flags";
 import { writeSegmentOutputs } from "../segment-output";
 import { targetLine } from "../target-line";
@@ -12,6 +12,10 @@ export const clientUsage = `pixellm client <segment|submit|get|watch|cancel> [op
   --address HOST:PORT   gateway (default 127.0.0.1:7100, or $PIXELLM_ADDRESS)
   --api-key KEY         sent as authorization: Bearer KEY (default $PIXELLM_API_KEY)
   --timeout-ms N        call deadline; it travels with the request through every stage
+  --tls                 TLS, trusting the system's CAs (implied by any --tls-* option)
+  --tls-ca FILE         TLS, trusting the CA bundle in FILE (PEM)
+  --tls-cert FILE --tls-key FILE   a client certificate, for a gateway that requires one
+  --tls-server-name N   the name the gateway's certificate must carry (when --address is an IP)
   segment --image FILE --query TEXT [--stream] [--priority 0-9] [--max-new-tokens N] [--out DIR] [--json]
   submit  --image FILE --query TEXT [--idempotency-key KEY] [--priority 0-9]   prints the job
   get JOB_ID | watch JOB_ID | cancel JOB_ID`;
@@ -33,10 +37,18 @@ export async function clientCommand(args: string[]): Promise<void> {
       "idempotency-key": { type: "string" },
       out: { type: "string" },
       json: { type: "boolean", default: false },
+      tls: { type: "boolean", default: false },
+      "tls-ca": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-server-name": { type: "string" },
     },
     strict: true,
   });
-  const client = new PixelLMClient(values.address, values["api-key"] ? { apiKey: values["api-key"] } : {});
+  const client = new PixelLMClient(values.address, {
+    ...(values["api-key"] ? { apiKey: values["api-key"] } : {}),
+    ...(await tlsOptions(values)),
+  });
   const timeout =
     values["timeout-ms"] !== undefined
       ? {
@@ -113,4 +125,35 @@ export async function clientCommand(args: string[]): Promise<void> {
   } finally {
     client.close();
   }
+}
+
+/** The --tls-* options as the client's TLS options (files read here), or none for plaintext. */
+async function tlsOptions(values: {
+  tls: boolean;
+  "tls-ca"?: string | undefined;
+  "tls-cert"?: string | undefined;
+  "tls-key"?: string | undefined;
+  "tls-server-name"?: string | undefined;
+}): Promise<{ tls?: TlsOptions }> {
+  const { tls, "tls-ca": ca, "tls-cert": cert, "tls-key": key, "tls-server-name": serverName } = values;
+  if (!tls && !ca && !cert && !key && !serverName) return {};
+  if (!cert !== !key) throw new UsageError("--tls-cert and --tls-key are given together");
+  const read = async (flag: string, file: string | undefined) => {
+    if (file === undefined) return {};
+    try {
+      return { [flag]: await readFile(file) };
+    } catch (error) {
+      throw new UsageError(
+        `--tls-${flag} ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`,
+      );
+    }
+  };
+  return {
+    tls: {
+      ...(await read("ca", ca)),
+      ...(await read("cert", cert)),
+      ...(await read("key", key)),
+      ...(serverName ? { serverName } : {}),
+    },
+  };
 }

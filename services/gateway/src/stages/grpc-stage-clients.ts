@@ -2,7 +2,7 @@
  * The stages as remote gRPC services, one replica pool each. Each call attempt runs in a client
  * span whose context travels to the stage in the call's metadata (W3C traceparent).
  */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import {
   type DecodeResponse__Output,
   type EncodeResponse__Output,
@@ -22,7 +22,7 @@ import {
   decodeDecodeResponse,
   encodeDecodeRequest,
 } from "@pixellm/pixel-decoder/protocol";
-import { type Logger, tracedCall } from "@pixellm/service-kit";
+import { type ClientTls, type Logger, channelSecurity, tracedCall } from "@pixellm/service-kit";
 import {
   type VisionDims,
   decodeEncodeResponse,
@@ -53,11 +53,16 @@ export class GrpcStageClients implements StageClients {
     config: GatewayConfig,
     manifest: BundleManifest,
     logger: Logger,
+    /** TLS towards the stages (see stageClientTlsOf); plaintext when absent. */
+    tls?: ClientTls,
   ): Promise<GrpcStageClients> {
     const api = services();
+    // One set of credentials for every replica's calls and health checks (mutual TLS when configured).
+    const security = channelSecurity(tls);
     const channelOptions: grpc.ChannelOptions = {
       "grpc.max_receive_message_length": config.maxMessageBytes,
       "grpc.max_send_message_length": config.maxMessageBytes,
+      ...security.options,
     };
     const pool = <C extends grpc.Client>(
       stage: string,
@@ -65,18 +70,15 @@ export class GrpcStageClients implements StageClients {
       specs: readonly string[],
       Client: new (...args: ConstructorParameters<typeof grpc.Client>) => C,
     ) =>
-      new ReplicaPool<C>(
-        specs,
-        (address, options) => new Client(address, grpc.credentials.createInsecure(), options),
-        {
-          stage,
-          serviceName,
-          healthIntervalMs: config.healthIntervalMs,
-          attempts: config.stageAttempts,
-          channelOptions,
-          logger,
-        },
-      );
+      new ReplicaPool<C>(specs, (address, options) => new Client(address, security.credentials, options), {
+        stage,
+        serviceName,
+        credentials: security.credentials,
+        healthIntervalMs: config.healthIntervalMs,
+        attempts: config.stageAttempts,
+        channelOptions,
+        logger,
+      });
     const clients = new GrpcStageClients(
       manifest,
       pool("vision", "pixellm.v1.VisionEncoder", config.visionAddresses, api.VisionEncoder),

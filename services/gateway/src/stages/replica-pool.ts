@@ -36,6 +36,8 @@ export interface PoolOptions {
   readonly healthIntervalMs: number;
   readonly attempts: number;
   readonly channelOptions: grpc.ChannelOptions;
+  /** Of the health checks too (the stages' TLS, with the channel options' expected name). */
+  readonly credentials: grpc.ChannelCredentials;
   readonly logger: Logger;
 }
 
@@ -152,7 +154,7 @@ export class ReplicaPool<C extends grpc.Client> {
         this.replicas.set(address, {
           address,
           client: this.makeClient(address, this.options.channelOptions),
-          health: new HealthClient(address, grpc.credentials.createInsecure()),
+          health: new HealthClient(address, this.options.credentials, this.options.channelOptions),
           outstanding: 0,
           healthy: false,
           coolUntil: 0,
