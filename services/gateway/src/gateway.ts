@@ -1,5 +1,5 @@
 /**
- * Wires a gateway: bundle manifest and tokenizer, the queue and stores (Redis, or memory in the
+ * Wires a gateway: the start-up check of its Redis (store/redis-check.ts), bundle manifest and tokenizer, the queue and stores (Redis, or memory in the
  * embedded mode), the stages (remote replicas, or in-process), the orchestrating workers and the
  * public gRPC service.
  */
@@ -24,6 +24,8 @@ import { gatewayHandlers } from "./server";
 import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
+import { checkRedis } from "./store/redis-check";
+import { redisOptions } from "./store/redis-connection";
 
 export interface RunningGateway {
   readonly port: number;
@@ -35,13 +37,25 @@ export async function startGateway(
   config: GatewayConfig,
   logger: Logger = createLogger({ service: "gateway", level: config.logLevel }),
 ): Promise<RunningGateway> {
+  const connection = config.mode === "embedded" ? undefined : redisOptions(config);
+  const redis = connection && new Redis({ ...connection, maxRetriesPerRequest: 3 });
+  if (redis)
+    await checkRedis(redis, config.redisCheck, logger).catch((error: unknown) => {
+      redis.disconnect();
+      throw error;
+    });
   const bundle = await loadBundle(config.bundle, config.verify);
   const tokenizer = await loadTokenizer(config.bundle);
   const keys = new RedisKeys(config.keyPrefix);
   const embedded = config.mode === "embedded";
-  const redis = embedded ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  const blobs: BlobStore = redis ? new RedisBlobStore(redis) : new MemoryBlobStore();
-  const queue: JobQueue = embedded
+  const blobs: BlobStore = redis
+    ? new RedisBlobStore(redis, {
+        ledger: keys.checkpointLedger,
+        sizes: keys.checkpointSizes,
+        budgetBytes: config.checkpointBudgetBytes,
+      })
+    : new MemoryBlobStore(config.checkpointBudgetBytes);
+  const queue: JobQueue = !connection
     ? new MemoryJobQueue({
         attempts: config.attempts,
         backoffMs: config.backoffMs,
@@ -49,6 +63,7 @@ export async function startGateway(
       })
     : await BullJobQueue.open({
         ...config,
+        connection,
         keys,
         logger,
         workerName: `gateway-${hostname()}-${process.pid}`,
@@ -66,6 +81,7 @@ export async function startGateway(
     modelDigest: bundle.digest,
     tokenizer,
     checkpointTtlSeconds: config.checkpointTtlSeconds,
+    maxCheckpointBytes: config.maxCheckpointBytes,
     logger,
     telemetry,
   });

@@ -24,6 +24,7 @@ import type { Admission } from "./admission";
 import { authenticate } from "./auth";
 import { jobMessage, responseOf } from "./job-proto";
 import type { JobSubmitter } from "./jobs";
+import { vanishedFailure } from "./queue/job-failure";
 import { type JobQueue, type JobView, TERMINAL_STATES } from "./queue/job-queue";
 import { TextStreamer } from "./text-streamer";
 
@@ -143,7 +144,8 @@ async function known(view: Promise<JobView | undefined>, id: string): Promise<Jo
 
 /** The response of a finished job, or the status it ended with. */
 function finished(view: JobView | undefined, id: string): SegmentResponse {
-  if (!view || !TERMINAL_STATES.has(view.state))
+  if (!view) throw serviceError(grpc.status.UNAVAILABLE, vanishedFailure(id).message);
+  if (!TERMINAL_STATES.has(view.state))
     throw serviceError(grpc.status.DEADLINE_EXCEEDED, `job ${id} did not finish before the call's deadline`);
   if (view.state === "succeeded") return responseOf(view);
   const error = view.error ?? { code: grpc.status.UNKNOWN, message: "the job failed" };

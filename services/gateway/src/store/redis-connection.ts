@@ -1,0 +1,43 @@
+/**
+ * How the gateway reaches Redis: one set of connection options, built from the settings, for
+ * every client it opens (its own, and BullMQ's queue, events and worker connections). The URL
+ * names host, port, database and optionally a user and password (`redis://:password@host:6379/0`);
+ * `rediss://` turns TLS on, verified against REDIS_CA_FILE when one is given (a private CA) or the
+ * system's roots otherwise. REDIS_PASSWORD, when set, overrides the URL's password, so the
+ * password can come from a Secret on its own.
+ */
+import { readFileSync } from "node:fs";
+import type { RedisOptions } from "ioredis";
+
+export interface RedisTarget {
+  readonly redisUrl: string;
+  readonly redisPassword: string;
+  readonly redisCaFile: string;
+}
+
+export function redisOptions(target: RedisTarget): RedisOptions {
+  const url = new URL(target.redisUrl);
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:")
+    throw new Error(`REDIS_URL must start with redis:// or rediss:// (TLS), got ${url.protocol}//`);
+  const database = url.pathname.replace(/^\//, "");
+  const password = target.redisPassword || decodeURIComponent(url.password);
+  const username = decodeURIComponent(url.username);
+  const tls = url.protocol === "rediss:";
+  if (target.redisCaFile && !tls)
+    throw new Error("REDIS_CA_FILE is set but REDIS_URL is not rediss://: use rediss:// to turn TLS on");
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port ? Number(url.port) : 6379,
+    ...(database ? { db: Number(database) } : {}),
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+    ...(tls
+      ? {
+          tls: {
+            servername: url.hostname,
+            ...(target.redisCaFile ? { ca: readFileSync(target.redisCaFile) } : {}),
+          },
+        }
+      : {}),
+  };
+}
