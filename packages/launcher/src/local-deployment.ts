@@ -41,6 +41,8 @@ export class LocalDeployment {
       REDIS_URL: options.redisUrl,
       PIXELLM_KEY_PREFIX: options.keyPrefix,
       GATEWAY_MODE: "redis",
+      // A local deployment runs on a developer's Redis (often without AOF): the check warns.
+      GATEWAY_REDIS_CHECK: "warn",
     };
     for (const stage of STAGES) {
       const addresses: string[] = [];

@@ -10,14 +10,7 @@
  * BullMQ copies into the job and into its event stream) is only a marker, progress events are
  * small (stages and token ids, never masks) and the event stream is bounded.
  */
-import {
-  type ConnectionOptions,
-  type Job,
-  Queue,
-  QueueEvents,
-  UnrecoverableError,
-  Worker,
-} from "bullmq";
+import { type ConnectionOptions, type Job, Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq";
 import { status } from "@grpc/grpc-js";
 import { Redis, type RedisOptions } from "ioredis";
 import { EngineError } from "@pixellm/errors";
@@ -62,6 +55,9 @@ type BullJob = Job<JobData, typeof RESULT_STORED>;
 export class BullJobQueue implements JobQueue {
   private readonly announcements = new Announcements();
   private worker: Worker<JobData, typeof RESULT_STORED> | undefined;
+  /** Jobs this gateway is running, and who waits for none (close). */
+  private running = 0;
+  private idle: (() => void)[] = [];
   private readonly subscriber: Redis;
 
   private constructor(
@@ -178,14 +174,22 @@ export class BullJobQueue implements JobQueue {
     this.subscriber.on("message", (_channel, jobId: string) => this.worker?.cancelJob(jobId, "cancelled"));
   }
 
+  /**
+   * Takes no new jobs, waits up to `graceMs` for the running ones, then closes. Jobs still running
+   * keep their locks until those expire, and another gateway recovers them (BullMQ decides force
+   * on its first close call only, so the wait is this queue's own).
+   */
   async close(graceMs: number): Promise<void> {
     if (this.worker) {
       const worker = this.worker;
-      const timer = new Promise<"timeout">((resolve) =>
-        setTimeout(() => resolve("timeout"), graceMs).unref(),
-      );
-      if ((await Promise.race([worker.close().then(() => "closed" as const), timer])) === "timeout")
-        await worker.close(true);
+      await worker.pause(true);
+      const idle =
+        this.running === 0 ||
+        (await Promise.race([
+          new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+        ]));
+      await worker.close(!idle);
     }
     await Promise.all([this.queue.close(), this.events.close()]);
     this.subscriber.disconnect();
@@ -193,6 +197,19 @@ export class BullJobQueue implements JobQueue {
   }
 
   private async process(
+    job: BullJob,
+    processor: JobProcessor,
+    signal: AbortSignal | undefined,
+  ): Promise<typeof RESULT_STORED> {
+    this.running++;
+    try {
+      return await this.run(job, processor, signal);
+    } finally {
+      if (--this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private async run(
     job: BullJob,
     processor: JobProcessor,
     signal: AbortSignal | undefined,
@@ -231,7 +248,8 @@ export class BullJobQueue implements JobQueue {
     const state = await read.getState();
     // `read` holds the job's data from before its state was read: a job that failed in between
     // has its failure only in a fresh read, written together with the new state.
-    const job = state === "failed" && !read.failedReason ? ((await this.queue.getJob(read.id!)) ?? read) : read;
+    const job =
+      state === "failed" && !read.failedReason ? ((await this.queue.getJob(read.id!)) ?? read) : read;
     const failure = job.failedReason ? parseFailure(job.failedReason) : undefined;
     const stored = state === "completed" ? await this.redis.get(this.options.keys.result(job.id!)) : null;
     if (state === "completed" && stored === null) return undefined;

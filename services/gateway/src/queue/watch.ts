@@ -58,7 +58,10 @@ export async function* watchUpdates(
       const view = await source.get(id);
       if (!view) {
         // Gone before it ended (a Redis restart without persistence): retryable, and said so.
-        yield { kind: "state", view: { ...last, state: "failed", error: vanishedFailure(id), updatedAt: Date.now() } };
+        yield {
+          kind: "state",
+          view: { ...last, state: "failed", error: vanishedFailure(id), updatedAt: Date.now() },
+        };
         return;
       }
       if (view.state !== last.state || view.stage !== last.stage) yield* withTargets(view);
