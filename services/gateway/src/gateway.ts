@@ -25,7 +25,7 @@ import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
 import { checkRedis } from "./store/redis-check";
-import { redisOptions } from "./store/redis-connection";
+import { logConnectionState, redisOptions } from "./store/redis-connection";
 
 export interface RunningGateway {
   readonly port: number;
@@ -39,6 +39,7 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const connection = config.mode === "embedded" ? undefined : redisOptions(config);
   const redis = connection && new Redis({ ...connection, maxRetriesPerRequest: 3 });
+  if (redis) logConnectionState(redis, logger);
   if (redis)
     await checkRedis(redis, config.redisCheck, logger).catch((error: unknown) => {
       redis.disconnect();

@@ -17,6 +17,7 @@ import { EngineError } from "@pixellm/errors";
 import type { Logger } from "@pixellm/service-kit";
 import type { JobData, JobEvent, JobResult } from "../job-types";
 import type { RedisKeys } from "../redis-keys";
+import { logConnectionState } from "../store/redis-connection";
 import { JobFailureError, cancelledFailure, failureOf, parseFailure, serializeFailure } from "./job-failure";
 import {
   type AddOptions,
@@ -67,6 +68,8 @@ export class BullJobQueue implements JobQueue {
     private readonly events: QueueEvents,
   ) {
     this.subscriber = redis.duplicate();
+    logConnectionState(redis, options.logger);
+    logConnectionState(this.subscriber, options.logger);
     events.on("progress", ({ jobId, data }) =>
       this.announcements.announce(jobId, { kind: "event", event: data as JobEvent }),
     );

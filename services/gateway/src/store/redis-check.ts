@@ -46,6 +46,9 @@ export async function checkRedis(redis: Redis, mode: RedisCheckMode, logger: Log
   try {
     found = await readSettings(redis);
   } catch (error) {
+    // An error reply (unknown command, NOPERM) means CONFIG is disabled; anything else (no
+    // connection) is not the check's to excuse.
+    if ((error as Error).name !== "ReplyError") throw error;
     logger.warn("redis settings not checked: CONFIG GET is not allowed on this Redis", {
       reason: (error as Error).message,
       fix: "make sure the Redis has appendonly yes, appendfsync everysec and maxmemory-policy noeviction",

@@ -7,7 +7,9 @@
  * password can come from a Secret on its own.
  */
 import { readFileSync } from "node:fs";
-import type { RedisOptions } from "ioredis";
+import { isIP } from "node:net";
+import type { Redis, RedisOptions } from "ioredis";
+import type { Logger } from "@pixellm/service-kit";
 
 export interface RedisTarget {
   readonly redisUrl: string;
@@ -25,8 +27,9 @@ export function redisOptions(target: RedisTarget): RedisOptions {
   const tls = url.protocol === "rediss:";
   if (target.redisCaFile && !tls)
     throw new Error("REDIS_CA_FILE is set but REDIS_URL is not rediss://: use rediss:// to turn TLS on");
+  const host = url.hostname.replace(/^\[|\]$/g, "");
   return {
-    host: url.hostname.replace(/^\[|\]$/g, ""),
+    host,
     port: url.port ? Number(url.port) : 6379,
     ...(database ? { db: Number(database) } : {}),
     ...(username ? { username } : {}),
@@ -34,10 +37,29 @@ export function redisOptions(target: RedisTarget): RedisOptions {
     ...(tls
       ? {
           tls: {
-            servername: url.hostname,
+            // SNI carries names only (an IP address is checked against the certificate as is).
+            ...(isIP(host) ? {} : { servername: host }),
             ...(target.redisCaFile ? { ca: readFileSync(target.redisCaFile) } : {}),
           },
         }
       : {}),
   };
+}
+
+/**
+ * Logs a connection's outages once each (ioredis reports every reconnect attempt), without the
+ * raw reply text beyond the error's message.
+ */
+export function logConnectionState(redis: Redis, logger: Logger): void {
+  let down = false;
+  redis.on("error", (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn("redis connection lost; retrying", { reason: error.message });
+  });
+  redis.on("ready", () => {
+    if (!down) return;
+    down = false;
+    logger.info("redis connection restored");
+  });
 }

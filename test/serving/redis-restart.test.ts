@@ -1,0 +1,179 @@
+/**
+ * The durable-state contract with a real Redis killed mid-load. A gateway (redis mode, one
+ * replica per stage on loopback) works through a batch of async jobs on a Redis of the test's
+ * own, with the append-only file fsynced on every write; Redis is killed with SIGKILL while
+ * jobs run and wait, then restarted from its AOF on the same port. Every job finishes, and
+ * finishes once (one BullMQ completion each). A Redis without AOF is flagged by the gateway's
+ * start-up check: refused by default, a warning with GATEWAY_REDIS_CHECK=warn.
+ */
+import { PixelLMClient } from "@pixellm/client";
+import { type RunningGateway, gatewayConfig, startGateway } from "@pixellm/gateway";
+import { LocalDeployment } from "@pixellm/launcher";
+import { createLogger } from "@pixellm/service-kit";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shapesImage } from "../support/images";
+import { RedisServer } from "../support/redis-server";
+import { type TinyBundle, makeTinyBundle, tempDir } from "../support/tiny-bundle";
+
+const JOBS = 12;
+const KEY_PREFIX = "durable";
+
+let tiny: TinyBundle;
+let stages: LocalDeployment;
+let durable: RedisServer;
+const servers: RedisServer[] = [];
+const gateways: RunningGateway[] = [];
+
+beforeAll(async () => {
+  tiny = await makeTinyBundle();
+  durable = await RedisServer.start(["--appendonly", "yes", "--appendfsync", "always"]);
+  servers.push(durable);
+  stages = await LocalDeployment.start({
+    bundle: tiny.bundleDir,
+    redisUrl: durable.url,
+    keyPrefix: KEY_PREFIX,
+    replicas: { vision: 1, llm: 1, decoder: 1 },
+    gateways: 0,
+    env: { PIXELLM_INTRA_OP_THREADS: "1", PIXELLM_LOG_LEVEL: "warn" },
+    logs: { kind: "directory", dir: await tempDir("redis-restart-logs") },
+  });
+}, 240_000);
+
+afterAll(async () => {
+  for (const gateway of gateways) await gateway.stop();
+  await stages?.stop();
+  for (const server of servers) await server.stop();
+});
+
+/** A gateway in redis mode on `redisUrl`, in front of the test's stage replicas. */
+function gateway(redisUrl: string, settings: Record<string, string> = {}, lines: string[] = []) {
+  const addresses = (role: "vision-encoder" | "llm" | "pixel-decoder") =>
+    stages
+      .byRole(role)
+      .map((p) => p.address)
+      .join(",");
+  return startGateway(
+    gatewayConfig({
+      PIXELLM_BUNDLE: tiny.bundleDir,
+      GATEWAY_MODE: "redis",
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_PORT: "0",
+      REDIS_URL: redisUrl,
+      PIXELLM_KEY_PREFIX: KEY_PREFIX,
+      VISION_ADDRESSES: addresses("vision-encoder"),
+      LLM_ADDRESSES: addresses("llm"),
+      DECODER_ADDRESSES: addresses("pixel-decoder"),
+      GATEWAY_HEALTH_INTERVAL_MS: "500",
+      PIXELLM_SHUTDOWN_GRACE_MS: "2000",
+      ...settings,
+    }),
+    createLogger({ service: "gateway", level: "warn", write: (line) => lines.push(line) }),
+  ).then((running) => {
+    gateways.push(running);
+    return running;
+  });
+}
+
+describe("Redis killed mid-load", () => {
+  it("restarted from its AOF: every queued and running job finishes, each exactly once", async () => {
+    const running = await gateway(durable.url, {
+      // Two at a time, so that jobs are both running and queued when Redis dies.
+      GATEWAY_WORKER_CONCURRENCY: "2",
+      GATEWAY_LOCK_DURATION_MS: "5000",
+      GATEWAY_STALLED_INTERVAL_MS: "1000",
+      GATEWAY_RETRY_BACKOFF_MS: "200",
+    });
+    const client = new PixelLMClient(`127.0.0.1:${running.port}`);
+    try {
+      const images = await Promise.all(
+        Array.from({ length: JOBS }, (_, i) => shapesImage(200 + 8 * i, 160, "png", i)),
+      );
+      const ids: string[] = [];
+      for (const image of images)
+        ids.push((await client.submitJob({ image, query: "Please segment the red ball." })).jobId);
+
+      // Kill once some jobs run and more wait.
+      let states: string[] = [];
+      for (const until = Date.now() + 30_000; Date.now() < until;) {
+        states = await Promise.all(ids.map(async (id) => (await client.getJob(id)).state));
+        if (
+          states.includes("JOB_STATE_RUNNING") &&
+          states.filter((s) => s === "JOB_STATE_QUEUED").length >= 3
+        )
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const atKill = {
+        running: states.filter((s) => s === "JOB_STATE_RUNNING").length,
+        queued: states.filter((s) => s === "JOB_STATE_QUEUED").length,
+      };
+      await durable.kill9();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await durable.restart();
+
+      const ends = await Promise.all(
+        ids.map(async (id) => {
+          let last: Awaited<ReturnType<PixelLMClient["getJob"]>> | undefined;
+          for await (const update of client.watchJob(id, { timeoutMs: 60_000 })) last = update;
+          return last!;
+        }),
+      );
+      const redis = new Redis(durable.url);
+      const events = await redis.xrange(`${KEY_PREFIX}:jobs:events`, "-", "+");
+      redis.disconnect();
+      const completions = new Map<string, number>();
+      for (const [, fields] of events) {
+        const field = (name: string) => fields[fields.indexOf(name) + 1];
+        if (field("event") === "completed")
+          completions.set(field("jobId")!, (completions.get(field("jobId")!) ?? 0) + 1);
+      }
+      const lost = ends.filter((job) => job.state !== "JOB_STATE_SUCCEEDED").length;
+      const duplicated = ids.filter((id) => (completions.get(id) ?? 0) > 1).length;
+      console.log(
+        `redis kill -9 with ${atKill.running} running and ${atKill.queued} queued of ${JOBS}: ` +
+          `${JOBS - lost} finished, ${lost} lost, ${duplicated} duplicated; attempts ${ends.map((j) => j.attempts).join(",")}`,
+      );
+      expect(atKill.running).toBeGreaterThan(0);
+      expect(atKill.queued).toBeGreaterThanOrEqual(3);
+      expect(ends.map((job) => job.state)).toEqual(ids.map(() => "JOB_STATE_SUCCEEDED"));
+      for (const job of ends) expect(job.result?.jobId).toBe(job.jobId);
+      expect(ids.map((id) => completions.get(id))).toEqual(ids.map(() => 1));
+    } finally {
+      client.close();
+    }
+  }, 120_000);
+});
+
+describe("the start-up check of Redis", () => {
+  it("refuses a Redis without AOF by default, and names the setting to fix", async () => {
+    const volatile = await RedisServer.start(["--appendonly", "no"]);
+    servers.push(volatile);
+    await expect(gateway(volatile.url)).rejects.toThrow(/appendonly is no.*set appendonly yes/s);
+  });
+
+  it("refuses a Redis that evicts keys, whatever its persistence", async () => {
+    const evicting = await RedisServer.start(["--appendonly", "yes", "--maxmemory-policy", "allkeys-lru"]);
+    servers.push(evicting);
+    await expect(gateway(evicting.url)).rejects.toThrow(
+      /maxmemory-policy is allkeys-lru: BullMQ needs noeviction/,
+    );
+  });
+
+  it("with GATEWAY_REDIS_CHECK=warn, starts on a Redis without AOF and warns", async () => {
+    const volatile = await RedisServer.start(["--appendonly", "no"]);
+    servers.push(volatile);
+    const lines: string[] = [];
+    await gateway(volatile.url, { GATEWAY_REDIS_CHECK: "warn" }, lines);
+    const warnings = lines.map(
+      (line) => JSON.parse(line) as { level: string; msg: string; problem?: string },
+    );
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        msg: "redis is not safe for the job queue",
+        problem: expect.stringMatching(/^appendonly is no/),
+      }),
+    );
+  });
+});
