@@ -1,10 +1,9 @@
 /**
- * Wires a gateway: the start-up check of its Redis (store/redis-check.ts), bundle manifest and tokenizer, the queue and stores (Redis, or memory in the
- * embedded mode), the stages (remote replicas, or in-process), the orchestrating workers and the
+ * Wires a gateway: its Redis, checked at start-up (store/redis-check.ts), bundle manifest and
+ * tokenizer, the queue and stores (Redis, or memory in the embedded mode), the stages (remote replicas, or in-process), the orchestrating workers and the
  * public gRPC service.
  */
 import { hostname } from "node:os";
-import { Redis } from "ioredis";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
 import { type Logger, ServiceHost, createLogger } from "@pixellm/service-kit";
@@ -25,7 +24,7 @@ import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
 import { checkRedis } from "./store/redis-check";
-import { logConnectionState, redisOptions } from "./store/redis-connection";
+import { connectRedis, logConnectionState, redisOptions } from "./store/redis-connection";
 
 export interface RunningGateway {
   readonly port: number;
@@ -38,7 +37,7 @@ export async function startGateway(
   logger: Logger = createLogger({ service: "gateway", level: config.logLevel }),
 ): Promise<RunningGateway> {
   const connection = config.mode === "embedded" ? undefined : redisOptions(config);
-  const redis = connection && new Redis({ ...connection, maxRetriesPerRequest: 3 });
+  const redis = connection && (await connectRedis({ ...connection, maxRetriesPerRequest: 3 }));
   if (redis) logConnectionState(redis, logger);
   if (redis)
     await checkRedis(redis, config.redisCheck, logger).catch((error: unknown) => {

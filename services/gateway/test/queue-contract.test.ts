@@ -65,7 +65,7 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
-async function until(read: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+async function until(read: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await read())) {
     if (Date.now() > deadline) throw new Error("condition not reached in time");
@@ -163,7 +163,7 @@ describe.each(IMPLEMENTATIONS)("%s", (_name, open) => {
     const queue = await open({ attempts: 3 });
     const seen: { aborted: boolean; cancelled: boolean }[] = [];
     queue.work(async (_data, context) => {
-      await until(async () => context.signal.aborted);
+      await until(() => context.signal.aborted);
       seen.push({ aborted: context.signal.aborted, cancelled: await context.cancelled() });
       throw new JobFailureError(cancelledFailure());
     }, 1);
@@ -194,7 +194,7 @@ describe.each(IMPLEMENTATIONS)("%s", (_name, open) => {
     const watching = (async () => {
       for await (const update of queue.watch("job", never)) updates.push(update);
     })();
-    await until(async () => updates.length > 0);
+    await until(() => updates.length > 0);
     queue.work(async (data, context) => {
       await context.report({ kind: "stage", stage: "vision" });
       await context.report({ kind: "tokens", ids: [5, 6], total: 2 });
@@ -318,7 +318,7 @@ describe("BullJobQueue on Redis", () => {
     };
     queue.work(processor, 1);
     await queue.add(jobData(), { id: "job", priority: 0 });
-    await until(async () => boundaries.length > 0);
+    await until(() => boundaries.length > 0);
     // Only the marker: no message on the cancel channel reaches the worker.
     await redis!.set(keys.cancelled("job"), "1", "EX", 60);
     const end = await waitForEnd(queue, "job", never);
@@ -360,7 +360,7 @@ describe("BullJobQueue on Redis", () => {
       for await (const update of queue.watch("job", never))
         if (update.kind === "state") updates.push(update.view);
     })();
-    await until(async () => updates.length > 0);
+    await until(() => updates.length > 0);
     const other = new Queue(keys.queueName, { connection: { url: REDIS_URL }, prefix: keys.bullPrefix });
     await other.remove("job");
     await other.close();

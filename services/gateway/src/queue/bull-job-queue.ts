@@ -12,12 +12,12 @@
  */
 import { type ConnectionOptions, type Job, Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq";
 import { status } from "@grpc/grpc-js";
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { EngineError } from "@pixellm/errors";
 import type { Logger } from "@pixellm/service-kit";
 import type { JobData, JobEvent, JobResult } from "../job-types";
 import type { RedisKeys } from "../redis-keys";
-import { logConnectionState } from "../store/redis-connection";
+import { connectRedis, logConnectionState } from "../store/redis-connection";
 import { JobFailureError, cancelledFailure, failureOf, parseFailure, serializeFailure } from "./job-failure";
 import {
   type AddOptions,
@@ -79,8 +79,7 @@ export class BullJobQueue implements JobQueue {
   }
 
   static async open(options: BullQueueOptions): Promise<BullJobQueue> {
-    const redis = new Redis({ ...options.connection, maxRetriesPerRequest: null, lazyConnect: true });
-    await redis.connect();
+    const redis = await connectRedis({ ...options.connection, maxRetriesPerRequest: null });
     const bull = bullOptions(options);
     const queue = new Queue<JobData, typeof RESULT_STORED>(options.keys.queueName, {
       ...bull,

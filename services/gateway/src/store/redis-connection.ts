@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import type { Redis, RedisOptions } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "@pixellm/service-kit";
 
 export interface RedisTarget {
@@ -62,4 +62,26 @@ export function logConnectionState(redis: Redis, logger: Logger): void {
     down = false;
     logger.info("redis connection restored");
   });
+}
+
+/**
+ * A connected client; when the first connection fails, an error that says why (refused, a wrong
+ * password, an unverified certificate) rather than ioredis's "Connection is closed.".
+ */
+export async function connectRedis(options: RedisOptions): Promise<Redis> {
+  const redis = new Redis({ ...options, lazyConnect: true });
+  let reason: Error | undefined;
+  const capture = (error: Error) => (reason ??= error);
+  redis.on("error", capture);
+  try {
+    await redis.connect();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(
+      `cannot connect to Redis at ${options.host}:${options.port} (REDIS_URL): ${(reason ?? (error as Error)).message}`,
+    );
+  } finally {
+    redis.off("error", capture);
+  }
 }
