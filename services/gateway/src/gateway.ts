@@ -1,7 +1,7 @@
 /**
  * Wires a gateway: its Redis, checked at start-up (store/redis-check.ts), bundle manifest and
- * tokenizer, the queue and stores (Redis, or memory in the embedded mode), the stages (remote replicas, or in-process), the orchestrating workers and the
- * public gRPC service.
+ * tokenizer, the queue and stores (Redis, or memory in the embedded mode), the stages (remote
+ * replicas, or in-process), the orchestrating workers and the public gRPC service.
  */
 import { hostname } from "node:os";
 import { services } from "@pixellm/api";
