@@ -6,6 +6,7 @@
  * finishes once (one BullMQ completion each). A Redis without AOF is flagged by the gateway's
  * start-up check: refused by default, a warning with GATEWAY_REDIS_CHECK=warn.
  */
+import { status } from "@grpc/grpc-js";
 import { PixelLMClient } from "@pixellm/client";
 import { type RunningGateway, gatewayConfig, startGateway } from "@pixellm/gateway";
 import { LocalDeployment } from "@pixellm/launcher";
@@ -143,6 +144,48 @@ describe("Redis killed mid-load", () => {
       client.close();
     }
   }, 120_000);
+});
+
+describe("Redis restarted without its data", () => {
+  it("a sync call whose job vanished ends UNAVAILABLE (retryable), saying to submit it again", async () => {
+    const volatile = await RedisServer.start(["--appendonly", "no"]);
+    servers.push(volatile);
+    // One job at a time: the others wait in Redis when it loses them.
+    const running = await gateway(volatile.url, {
+      GATEWAY_REDIS_CHECK: "warn",
+      GATEWAY_WORKER_CONCURRENCY: "1",
+    });
+    const client = new PixelLMClient(`127.0.0.1:${running.port}`);
+    const redis = new Redis(volatile.url);
+    redis.on("error", () => undefined);
+    try {
+      const images = await Promise.all(
+        Array.from({ length: 4 }, (_, i) => shapesImage(240, 180, "png", 50 + i)),
+      );
+      const calls = images.map((image) =>
+        client.segment({ image, query: "Please segment the red ball." }, { timeoutMs: 60_000 }).then(
+          () => ({ code: 0, details: "" }),
+          (error: { code: number; details: string }) => ({ code: error.code, details: error.details }),
+        ),
+      );
+      for (const until = Date.now() + 30_000; Date.now() < until;) {
+        if ((await redis.zcard(`${KEY_PREFIX}:jobs:prioritized`)) >= 2) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await volatile.kill9();
+      await volatile.restart(); // empty: nothing was persisted
+      const outcomes = await Promise.all(calls);
+      const vanished = outcomes.filter((o) => o.code === status.UNAVAILABLE);
+      expect(vanished.length).toBeGreaterThanOrEqual(2);
+      for (const outcome of vanished)
+        expect(outcome.details).toMatch(/lost by the job store.*submit it again/);
+      // Every call either finished before the loss or heard it was lost: none ran into its deadline.
+      expect(outcomes.filter((o) => o.code !== 0 && o.code !== status.UNAVAILABLE)).toEqual([]);
+    } finally {
+      redis.disconnect();
+      client.close();
+    }
+  }, 90_000);
 });
 
 describe("the start-up check of Redis", () => {

@@ -70,6 +70,10 @@ export class BullJobQueue implements JobQueue {
     this.subscriber = redis.duplicate();
     logConnectionState(redis, options.logger);
     logConnectionState(this.subscriber, options.logger);
+    // The same outages again, through BullMQ's own connections (the lines above report them once).
+    const quiet = (error: Error) => options.logger.debug("queue connection error", { reason: error.message });
+    queue.on("error", quiet);
+    events.on("error", quiet);
     events.on("progress", ({ jobId, data }) =>
       this.announcements.announce(jobId, { kind: "event", event: data as JobEvent }),
     );
