@@ -175,12 +175,12 @@ describe("Redis restarted without its data", () => {
       await volatile.kill9();
       await volatile.restart(); // empty: nothing was persisted
       const outcomes = await Promise.all(calls);
-      const vanished = outcomes.filter((o) => o.code === status.UNAVAILABLE);
+      const vanished = outcomes.filter((o) => o.code === Number(status.UNAVAILABLE));
       expect(vanished.length).toBeGreaterThanOrEqual(2);
       for (const outcome of vanished)
         expect(outcome.details).toMatch(/lost by the job store.*submit it again/);
       // Every call either finished before the loss or heard it was lost: none ran into its deadline.
-      expect(outcomes.filter((o) => o.code !== 0 && o.code !== status.UNAVAILABLE)).toEqual([]);
+      expect(outcomes.filter((o) => o.code !== 0 && o.code !== Number(status.UNAVAILABLE))).toEqual([]);
     } finally {
       redis.disconnect();
       client.close();
