@@ -4,7 +4,9 @@
  * own, with the append-only file fsynced on every write; Redis is killed with SIGKILL while
  * jobs run and wait, then restarted from its AOF on the same port. Every job finishes, and
  * finishes once (one BullMQ completion each). A Redis without AOF is flagged by the gateway's
- * start-up check: refused by default, a warning with GATEWAY_REDIS_CHECK=warn.
+ * start-up check: refused by default, a warning with GATEWAY_REDIS_CHECK=warn. A job that vanishes
+ * (a restart without AOF) ends UNAVAILABLE for its sync caller; results are stored once and
+ * checkpoints within their caps.
  */
 import { status } from "@grpc/grpc-js";
 import { PixelLMClient } from "@pixellm/client";
@@ -185,6 +187,59 @@ describe("Redis restarted without its data", () => {
       redis.disconnect();
       client.close();
     }
+  }, 90_000);
+});
+
+describe("Redis memory", () => {
+  /** The sizes in bytes of the values under the keys matching `pattern`. */
+  async function sizes(redis: Redis, pattern: string): Promise<number[]> {
+    const keys = await redis.keys(pattern);
+    return Promise.all(keys.map((key) => redis.strlen(key)));
+  }
+
+  it("stores a result once (not in the event stream), and checkpoints within their caps", async () => {
+    const image = await shapesImage(320, 240, "png", 77);
+    const query = { image, query: "Please segment the red ball." };
+    const run = async (settings: Record<string, string>) => {
+      const server = await RedisServer.start(["--appendonly", "yes"]);
+      servers.push(server);
+      const running = await gateway(server.url, settings);
+      const client = new PixelLMClient(`127.0.0.1:${running.port}`);
+      const redis = new Redis(server.url);
+      try {
+        const response = await client.segment(query, { timeoutMs: 60_000 });
+        await new Promise((resolve) => setTimeout(resolve, 200)); // checkpoints are stored in the background
+        return {
+          response,
+          vision: await sizes(redis, `${KEY_PREFIX}:ckpt:vision:*`),
+          llm: await sizes(redis, `${KEY_PREFIX}:ckpt:llm:*`),
+          ledgerTotal: Number(await redis.hget(`${KEY_PREFIX}:ckpt-sizes`, "")),
+          result: await redis.get(`${KEY_PREFIX}:result:${response.jobId}`),
+          stream: JSON.stringify(await redis.xrange(`${KEY_PREFIX}:jobs:events`, "-", "+")),
+        };
+      } finally {
+        redis.disconnect();
+        client.close();
+      }
+    };
+
+    const stored = await run({});
+    expect(stored.response.targets.length).toBeGreaterThan(0);
+    const counts = stored.response.targets[0]!.mask!.counts;
+    expect(counts.length).toBeGreaterThan(8);
+    expect(stored.result).toContain(JSON.stringify(counts));
+    expect(stored.stream).toContain("completed");
+    expect(stored.stream).not.toContain(counts);
+    expect(stored.vision).toHaveLength(1);
+    expect(stored.llm).toHaveLength(1);
+    expect(stored.ledgerTotal).toBe(stored.vision[0]! + stored.llm[0]!);
+
+    // Checkpoints over the cap are not stored; the job still succeeds.
+    const capped = await run({
+      GATEWAY_MAX_CHECKPOINT_BYTES: String(Math.min(...stored.vision, ...stored.llm) - 1),
+    });
+    expect(capped.response.targets.length).toBe(stored.response.targets.length);
+    expect([capped.vision, capped.llm]).toEqual([[], []]);
   }, 90_000);
 });
 
