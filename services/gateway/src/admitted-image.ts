@@ -32,7 +32,7 @@ export async function loadAdmittedImage(blobs: BlobStore, keys: RedisKeys, hash:
     throw new JobFailureError({
       code: status.UNAVAILABLE,
       message:
-        "the job's image is no longer stored (lost by the job store, or it waited past its time to live); submit the request again",
+        "the job's image is no longer stored (lost by the job store, or it waited past its time to live); submit it again",
       retryable: true,
     });
   const rgb = unpack<null>(stored).tensors.rgb!;

@@ -176,7 +176,12 @@ export class BullJobQueue implements JobQueue {
     this.worker.on("error", (error) =>
       this.options.logger.error("queue worker error", { reason: error.message }),
     );
-    void this.subscriber.subscribe(this.options.keys.cancelChannel);
+    // ioredis subscribes again after a reconnection; a failure here leaves the marker to catch it.
+    this.subscriber
+      .subscribe(this.options.keys.cancelChannel)
+      .catch((error: unknown) =>
+        this.options.logger.warn("cancel channel not subscribed", { reason: (error as Error).message }),
+      );
     this.subscriber.on("message", (_channel, jobId: string) => this.worker?.cancelJob(jobId, "cancelled"));
   }
 
