@@ -57,6 +57,8 @@ export const COMPONENTS: readonly ChartComponent[] = [
       GATEWAY_PORT: "gateway.port",
       GATEWAY_MODE: '"redis"',
       REDIS_URL: "redis.url, redis.existingSecret or the bundled Redis",
+      REDIS_PASSWORD: "not set by default: from redis.passwordSecret, or the bundled Redis's Secret",
+      REDIS_CA_FILE: "not set by default: redis.caSecret, mounted",
       PIXELLM_KEY_PREFIX: "redis.keyPrefix",
       VISION_ADDRESSES: "dns:<fullname>-vision-encoder:<visionEncoder.port> (headless Service)",
       LLM_ADDRESSES: "dns:<fullname>-llm:<llm.port> (headless Service)",

@@ -276,6 +276,12 @@ export function valuesSchema(): JsonSchema {
         }),
         existingSecret: str("Secret holding the Redis URL (use it when the URL carries a password)"),
         existingSecretKey: str("key of the URL in existingSecret", { minLength: 1 }),
+        passwordSecret: str("Secret holding the password of an external Redis (REDIS_PASSWORD)"),
+        passwordSecretKey: str("key of the password in that Secret (and in the bundled Redis's)", {
+          minLength: 1,
+        }),
+        caSecret: str("Secret holding the CA certificate of a rediss:// Redis (mounted; REDIS_CA_FILE)"),
+        caSecretKey: str("key of the CA certificate in caSecret", { minLength: 1 }),
         keyPrefix: str("prefix of every Redis key and of the queue (PIXELLM_KEY_PREFIX)", { minLength: 1 }),
         bundled: obj("a single Redis StatefulSet for small installs", {
           enabled: bool("deploy it and point the gateway at it"),
@@ -285,6 +291,21 @@ export function valuesSchema(): JsonSchema {
             pullPolicy: oneOfStrings("image pull policy", ["Always", "IfNotPresent", "Never"]),
           }),
           port: int("its port", 1, 65535),
+          appendfsync: oneOfStrings('when the append-only file is fsynced (never "no")', [
+            "everysec",
+            "always",
+          ]),
+          maxmemory: str(
+            "memory Redis may use (noeviction: writes fail past it), under resources.limits.memory",
+            {
+              pattern: "^[0-9]+(kb|mb|gb)$",
+            },
+          ),
+          auth: obj("its password", {
+            existingSecret: str(
+              "Secret with the password (empty: the chart makes one, random, kept across upgrades)",
+            ),
+          }),
           persistence: obj("append-only file on a PersistentVolumeClaim", {
             enabled: bool("persist (otherwise an emptyDir: jobs are lost when the pod goes)"),
             size: quantity("claim size"),

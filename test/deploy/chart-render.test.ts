@@ -134,15 +134,32 @@ describe("chart behaviour", () => {
     );
   });
 
-  it("keeps the bundled Redis non-evicting and persistent, reachable only from the gateway", () => {
+  it("keeps the bundled Redis durable, bounded, non-evicting and behind a password, reachable only from the gateway", () => {
     const objects = rendered.get("helm/pixellm/examples/bundled-redis.yaml")!;
     const redis = findObject(objects, "StatefulSet", "pixellm-redis") as K8sObject & {
-      spec: { volumeClaimTemplates: unknown[]; template: { spec: { containers: { args: string[] }[] } } };
+      spec: { volumeClaimTemplates: unknown[] };
     };
-    expect(redis.spec.template.spec.containers[0]!.args.join(" ")).toContain("--maxmemory-policy noeviction");
+    const server = onlyContainer(redis);
+    const args = server.args!.join(" ");
+    expect(args).toContain("--appendonly yes");
+    expect(args).toContain("--appendfsync everysec");
+    expect(args).toContain("--maxmemory 768mb");
+    expect(args).toContain("--maxmemory-policy noeviction");
+    expect(args).not.toContain("requirepass"); // the password never appears in args
+    expect(server.command.join(" ")).toContain('--requirepass "$REDIS_PASSWORD"');
+    const fromSecret = (env: typeof server.env, name: string) =>
+      env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+    const secretRef = { name: "pixellm-redis-auth", key: "redis-password" };
+    expect(fromSecret(server.env, "REDIS_PASSWORD")).toEqual(secretRef);
+    expect(fromSecret(server.env, "REDISCLI_AUTH")).toEqual(secretRef);
+    const secret = findObject(objects, "Secret", "pixellm-redis-auth") as K8sObject & {
+      data: Record<string, string>;
+    };
+    expect(Buffer.from(secret.data["redis-password"]!, "base64").toString()).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
     const gatewayEnv = onlyContainer(findObject(objects, "Deployment", "pixellm-gateway")).env!;
     expect(gatewayEnv.find((e) => e.name === "REDIS_URL")?.value).toBe("redis://pixellm-redis:6379");
+    expect(fromSecret(gatewayEnv, "REDIS_PASSWORD")).toEqual(secretRef);
     const policy = findObject(objects, "NetworkPolicy", "pixellm-redis").spec as {
       ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[] }[];
     };
@@ -269,6 +286,37 @@ describe("chart behaviour", () => {
     await expect(
       renderChart({ setJson: ["tls.gateway.enabled=true", "tls.certManager.enabled=true"] }),
     ).rejects.toThrow(/tls.certManager.enabled needs tls.certManager.issuerRef.name/);
+  });
+
+  it("passes an external Redis's password and CA from Secrets to the gateway", async () => {
+    const objects = parseManifests(
+      await renderChart({
+        setJson: [
+          'redis.url="rediss://redis.example:6380"',
+          'redis.passwordSecret="redis-pass"',
+          'redis.caSecret="redis-ca"',
+        ],
+      }),
+    );
+    expect(validateObjects(objects)).toEqual([]);
+    const gateway = findObject(objects, "Deployment", "pixellm-gateway");
+    const container = onlyContainer(gateway);
+    const env = new Map(container.env!.map((e) => [e.name, e]));
+    expect(env.get("REDIS_URL")?.value).toBe("rediss://redis.example:6380");
+    expect(env.get("REDIS_PASSWORD")?.valueFrom?.secretKeyRef).toEqual({
+      name: "redis-pass",
+      key: "redis-password",
+    });
+    expect(env.get("REDIS_CA_FILE")?.value).toBe("/etc/pixellm/redis-ca/ca.crt");
+    expect(container.volumeMounts.find((m) => m.name === "redis-ca")?.mountPath).toBe(
+      "/etc/pixellm/redis-ca",
+    );
+    const volumes = podTemplate(gateway).spec.volumes as { name: string; secret?: { secretName: string } }[];
+    expect(volumes.find((v) => v.name === "redis-ca")?.secret?.secretName).toBe("redis-ca");
+    // Stages never talk to Redis: no CA mounted there.
+    expect(
+      onlyContainer(findObject(objects, "Deployment", "pixellm-llm")).volumeMounts.map((m) => m.name),
+    ).not.toContain("redis-ca");
   });
 
   it("rejects objects with unknown fields (the validation is strict)", () => {

@@ -30,9 +30,9 @@ const OVERLAYS = [
     namespace: "pixellm-dev",
     chart: {
       valuesFiles: ["helm/pixellm/examples/cpu-small.yaml"],
-      setJson: ["redis.bundled.enabled=false"],
+      setJson: ["redis.bundled.enabled=false", 'redis.passwordSecret="redis-auth"'],
     },
-    extra: ["Namespace/pixellm-dev", "Service/redis", "Deployment/redis"],
+    extra: ["Namespace/pixellm-dev", "Secret/redis-auth", "Service/redis", "Deployment/redis"],
   },
   {
     dir: "deploy/overlays/gpu-prod",

@@ -65,6 +65,7 @@ async function startSideGateway(name: string, settings: Record<string, string>) 
       LLM_ADDRESSES: join(llm),
       DECODER_ADDRESSES: join(decoder),
       PIXELLM_LOG_LEVEL: "error",
+      GATEWAY_REDIS_CHECK: "warn",
       ...settings,
     }),
   );

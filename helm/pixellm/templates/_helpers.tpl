@@ -118,6 +118,15 @@ pixelDecoder:
 {{- end }}
 {{- end }}
 
+{{/* The Secret holding the Redis password (key redis.passwordSecretKey), if any. */}}
+{{- define "pixellm.redisPasswordSecret" -}}
+{{- if .Values.redis.bundled.enabled }}
+{{- default (printf "%s-redis-auth" (include "pixellm.fullname" .)) .Values.redis.bundled.auth.existingSecret }}
+{{- else }}
+{{- .Values.redis.passwordSecret }}
+{{- end }}
+{{- end }}
+
 {{- define "pixellm.apiKeysSecret" -}}
 {{- if .Values.apiKeys.existingSecret }}
 {{- .Values.apiKeys.existingSecret }}

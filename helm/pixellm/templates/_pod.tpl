@@ -1,6 +1,6 @@
 {{/* Pieces of the pod spec shared by the Deployments. */}}
 
-{{/* The gateway's wiring: Redis, the stages' headless Services, API keys. */}}
+{{/* The gateway's wiring: Redis (URL, password, CA), the stages' headless Services, API keys. */}}
 {{- define "pixellm.gatewayEnv" -}}
 {{- $fullname := include "pixellm.fullname" . }}
 {{- $components := include "pixellm.components" . | fromYaml -}}
@@ -15,6 +15,17 @@
 {{- else }}
 - name: REDIS_URL
   value: {{ include "pixellm.redisUrl" . | quote }}
+{{- end }}
+{{- with include "pixellm.redisPasswordSecret" . }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.redis.passwordSecretKey }}
+{{- end }}
+{{- if .Values.redis.caSecret }}
+- name: REDIS_CA_FILE
+  value: /etc/pixellm/redis-ca/{{ .Values.redis.caSecretKey }}
 {{- end }}
 - name: PIXELLM_KEY_PREFIX
   value: {{ .Values.redis.keyPrefix | quote }}

@@ -57,6 +57,8 @@ export class LocalDeployment {
       PIXELLM_KEY_PREFIX: options.keyPrefix,
       GATEWAY_MODE: "redis",
       ...gatewayTlsEnv(options.tls),
+      // A local deployment runs on a developer's Redis (often without AOF): the check warns.
+      GATEWAY_REDIS_CHECK: "warn",
     };
     for (const stage of STAGES) {
       const addresses: string[] = [];

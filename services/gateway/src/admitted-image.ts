@@ -1,7 +1,8 @@
 /**
  * Admitted images live in the blob store (Redis) by content hash while their jobs wait and run:
- * the resized RGB only, since every later step starts from it. A job outliving its image (TTL)
- * fails rather than guessing.
+ * the resized RGB only, since every later step starts from it. An image outlives every job that
+ * can still run, so a job that finds none lost it with the store's data (a Redis restart without
+ * persistence): it fails with a retryable status that says to submit it again.
  */
 import { status } from "@grpc/grpc-js";
 import type { RgbImage } from "@pixellm/image";
@@ -29,9 +30,10 @@ export async function loadAdmittedImage(blobs: BlobStore, keys: RedisKeys, hash:
   const stored = await blobs.get(keys.image(hash));
   if (!stored)
     throw new JobFailureError({
-      code: status.FAILED_PRECONDITION,
-      message: "the job's image is no longer stored (its time to live passed); submit it again",
-      retryable: false,
+      code: status.UNAVAILABLE,
+      message:
+        "the job's image is no longer stored (lost by the job store, or it waited past its time to live); submit it again",
+      retryable: true,
     });
   const rgb = unpack<null>(stored).tensors.rgb!;
   return { height: rgb.shape[0]!, width: rgb.shape[1]!, data: rgb.data as Uint8Array };

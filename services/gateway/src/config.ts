@@ -37,6 +37,24 @@ export const GATEWAY_SETTINGS = {
     default: "redis://127.0.0.1:6379",
     description: "Redis for the job queue, checkpoints and results",
   }),
+  redisPassword: text({
+    env: "REDIS_PASSWORD",
+    default: "",
+    description: "Redis password (AUTH); overrides one in REDIS_URL, so it can come from a Secret on its own",
+  }),
+  redisCaFile: text({
+    env: "REDIS_CA_FILE",
+    default: "",
+    description:
+      "PEM file of the CA that signed the Redis server's certificate (with a rediss:// URL); empty: the system's roots",
+  }),
+  redisCheck: oneOf({
+    env: "GATEWAY_REDIS_CHECK",
+    values: ["refuse", "warn", "off"],
+    default: "refuse",
+    description:
+      "start-up check of Redis (appendonly yes, appendfsync everysec or always, maxmemory-policy noeviction): refuse to start, warn, or skip; see docs/redis.md",
+  }),
   keyPrefix: text({
     env: "PIXELLM_KEY_PREFIX",
     default: "pixellm",
@@ -100,6 +118,27 @@ export const GATEWAY_SETTINGS = {
     default: 3600,
     min: 1,
     description: "how long finished jobs and results are kept",
+  }),
+  eventStreamMaxLength: int({
+    env: "GATEWAY_EVENT_STREAM_MAX_LENGTH",
+    default: 2000,
+    min: 100,
+    description:
+      "approximate bound of the queue's event stream in Redis (events carry no results or masks; watchers also poll)",
+  }),
+  maxCheckpointBytes: int({
+    env: "GATEWAY_MAX_CHECKPOINT_BYTES",
+    default: 16 * 2 ** 20,
+    min: 0,
+    description:
+      "largest stage checkpoint stored in Redis (7B vision features are about 6 MB); larger ones are recomputed on retry; 0: no checkpoints",
+  }),
+  checkpointBudgetBytes: int({
+    env: "GATEWAY_CHECKPOINT_BUDGET_BYTES",
+    default: 512 * 2 ** 20,
+    min: 0,
+    description:
+      "total bytes of stage checkpoints kept in Redis at once; past it, new checkpoints are skipped until old ones expire",
   }),
   checkpointTtlSeconds: int({
     env: "GATEWAY_CHECKPOINT_TTL_SECONDS",

@@ -1,10 +1,9 @@
 /**
- * Wires a gateway: bundle manifest and tokenizer, the queue and stores (Redis, or memory in the
- * embedded mode), the stages (remote replicas, or in-process), the orchestrating workers and the
- * public gRPC service.
+ * Wires a gateway: its Redis, checked at start-up (store/redis-check.ts), bundle manifest and
+ * tokenizer, the queue and stores (Redis, or memory in the embedded mode), the stages (remote
+ * replicas, or in-process), the orchestrating workers and the public gRPC service.
  */
 import { hostname } from "node:os";
-import { Redis } from "ioredis";
 import { services } from "@pixellm/api";
 import { loadBundle } from "@pixellm/bundle";
 import {
@@ -35,6 +34,8 @@ import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
 import type { StageClients } from "./stages/stage-clients";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
+import { checkRedis } from "./store/redis-check";
+import { connectRedis, logConnectionState, redisOptions } from "./store/redis-connection";
 import { MemoryTenantJobs } from "./tenants/memory-tenant-jobs";
 import { RedisTenantJobs } from "./tenants/redis-tenant-jobs";
 import { TenantDirectory } from "./tenants/tenant-directory";
@@ -59,13 +60,26 @@ export async function startGateway(
     config.tenantsFile ? readTenantsFile(config.tenantsFile) : [],
     config.apiKeys,
   );
+  const connection = config.mode === "embedded" ? undefined : redisOptions(config);
+  const redis = connection && (await connectRedis({ ...connection, maxRetriesPerRequest: 3 }));
+  if (redis) logConnectionState(redis, logger);
+  if (redis)
+    await checkRedis(redis, config.redisCheck, logger).catch((error: unknown) => {
+      redis.disconnect();
+      throw error;
+    });
   const bundle = await loadBundle(config.bundle, config.verify);
   const tokenizer = await loadTokenizer(config.bundle);
   const keys = new RedisKeys(config.keyPrefix);
   const embedded = config.mode === "embedded";
-  const redis = embedded ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  const blobs: BlobStore = redis ? new RedisBlobStore(redis) : new MemoryBlobStore();
-  const queue: JobQueue = embedded
+  const blobs: BlobStore = redis
+    ? new RedisBlobStore(redis, {
+        ledger: keys.checkpointLedger,
+        sizes: keys.checkpointSizes,
+        budgetBytes: config.checkpointBudgetBytes,
+      })
+    : new MemoryBlobStore(config.checkpointBudgetBytes);
+  const queue: JobQueue = !connection
     ? new MemoryJobQueue({
         attempts: config.attempts,
         backoffMs: config.backoffMs,
@@ -73,6 +87,7 @@ export async function startGateway(
       })
     : await BullJobQueue.open({
         ...config,
+        connection,
         keys,
         logger,
         workerName: `gateway-${hostname()}-${process.pid}`,
@@ -96,6 +111,7 @@ export async function startGateway(
     tokenizer,
     checkpointTtlSeconds: config.checkpointTtlSeconds,
     maxMaskPixels: config.maxMaskPixels,
+    maxCheckpointBytes: config.maxCheckpointBytes,
     logger,
     telemetry,
   });

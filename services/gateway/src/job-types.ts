@@ -30,6 +30,13 @@ export type JobEvent =
   | { readonly kind: "tokens"; readonly ids: readonly number[]; readonly total: number }
   | { readonly kind: "target"; readonly index: number; readonly target: Target };
 
+/**
+ * What a running job reports. Targets are not among them: they are part of the result, which is
+ * stored once, and watchers hear them from it when the job succeeds (so masks never travel
+ * through the queue's event stream).
+ */
+export type ProgressEvent = Exclude<JobEvent, { readonly kind: "target" }>;
+
 /** The stored result: the response without its job id (added when read). */
 export type JobResult = Omit<SegmentResponse, "jobId">;
 

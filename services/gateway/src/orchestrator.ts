@@ -3,7 +3,9 @@
  * is checkpointed under a content hash (bundle digest + the stage's inputs) with a TTL, so a
  * retried or recovered job resumes from its last finished stage, and a follow-up question about
  * the same image reuses its vision features. The job's absolute deadline and its cancellation
- * signal go with every stage call. Each execution runs in the job's trace (job-telemetry.ts).
+ * signal go with every stage call; the cancel marker and the deadline are checked at every stage
+ * boundary. Checkpoints are capped in size and in total (GATEWAY_MAX_CHECKPOINT_BYTES,
+ * GATEWAY_CHECKPOINT_BUDGET_BYTES). Each execution runs in the job's trace (job-telemetry.ts).
  */
 import { createHash } from "node:crypto";
 import { status } from "@grpc/grpc-js";
@@ -17,6 +19,7 @@ import type { HostTensor } from "@pixellm/tensor";
 import { type LlamaTokenizer, decodeChatOutput } from "@pixellm/tokenizer";
 import type { JobTelemetry } from "./job-telemetry";
 import type { JobData, JobEvent, JobResult } from "./job-types";
+import { deadlineFailure } from "./queue/job-failure";
 import { type ProcessContext, JobFailureError, cancelledFailure } from "./queue/job-queue";
 import type { RedisKeys } from "./redis-keys";
 import type { BlobStore } from "./store/blob-store";
@@ -38,6 +41,8 @@ export interface OrchestratorDeps {
   readonly checkpointTtlSeconds: number;
   /** Targets × original pixels one job's masks may have (GATEWAY_MAX_MASK_PIXELS). */
   readonly maxMaskPixels: number;
+  /** Larger checkpoints are not stored (a retry recomputes them). */
+  readonly maxCheckpointBytes: number;
   readonly logger: Logger;
   readonly telemetry: JobTelemetry;
 }
@@ -57,15 +62,15 @@ export class Orchestrator {
       recordCrash: (stage) => job.recordCrash(stage),
     };
     try {
-      this.checkLive(context);
+      await this.checkLive(context, job);
       await job.report({ kind: "stage", stage: "vision" });
       const vision = await this.vision(data, context);
       const visionDone = Date.now();
-      this.checkLive(context);
+      await this.checkLive(context, job);
       await job.report({ kind: "stage", stage: "generation" });
       const generated = await this.generation(data, vision, context, job);
       const generationDone = Date.now();
-      this.checkLive(context);
+      await this.checkLive(context, job);
       // A generated answer's targets are known only now: beyond the cap the job fails (the same
       // request would name as many again) rather than lose masks its text refers to.
       checkMaskBudget(
@@ -74,6 +79,7 @@ export class Orchestrator {
         this.deps.maxMaskPixels,
         "the answer names",
       );
+      await this.checkLive(context, job);
       await job.report({ kind: "stage", stage: "decoder" });
       const decoded = await this.deps.stages.decode(
         {
@@ -102,7 +108,7 @@ export class Orchestrator {
           score: t.score,
         };
       });
-      for (const target of targets) await job.report({ kind: "target", index: target.index, target });
+      await this.checkLive(context, job);
       const done = Date.now();
       // Job id, request id and trace come from the execution's log context.
       this.deps.logger.info("job done", {
@@ -197,19 +203,29 @@ export class Orchestrator {
    * follow-up question, and a write lost with a crashed gateway just means recomputing.
    */
   private checkpoint(key: string, value: Uint8Array): void {
-    this.deps.blobs.set(key, value, this.deps.checkpointTtlSeconds).catch((error: unknown) => {
-      this.deps.logger.warn("stage checkpoint not stored", { reason: (error as Error).message });
-    });
+    if (value.byteLength > this.deps.maxCheckpointBytes) {
+      this.deps.logger.debug("stage checkpoint larger than GATEWAY_MAX_CHECKPOINT_BYTES not stored", {
+        bytes: value.byteLength,
+      });
+      return;
+    }
+    this.deps.blobs.setWithinBudget(key, value, this.deps.checkpointTtlSeconds).then(
+      (stored) => {
+        if (!stored)
+          this.deps.logger.debug("stage checkpoint not stored: GATEWAY_CHECKPOINT_BUDGET_BYTES is used up", {
+            bytes: value.byteLength,
+          });
+      },
+      (error: unknown) => {
+        this.deps.logger.warn("stage checkpoint not stored", { reason: statusOf(error).message });
+      },
+    );
   }
 
-  private checkLive(context: StageCallContext): void {
-    if (context.signal.aborted) throw new JobFailureError(cancelledFailure());
-    if (Date.now() >= context.deadline)
-      throw new JobFailureError({
-        code: status.DEADLINE_EXCEEDED,
-        message: "the job's deadline passed",
-        retryable: false,
-      });
+  /** At every stage boundary: the job's cancel marker (not only the signal) and its deadline. */
+  private async checkLive(context: StageCallContext, job: ProcessContext): Promise<void> {
+    if (context.signal.aborted || (await job.cancelled())) throw new JobFailureError(cancelledFailure());
+    if (Date.now() >= context.deadline) throw new JobFailureError(deadlineFailure());
   }
 
   private failure(error: unknown, context: StageCallContext): JobFailureError {

@@ -22,6 +22,20 @@ export class RedisKeys {
     return `${this.prefix}:ckpt:${stage}:${hash}`;
   }
 
+  /** The checkpoints stored within the budget, by expiry, and their sizes (with the total under ''). */
+  get checkpointLedger(): string {
+    return `${this.prefix}:ckpt-ledger`;
+  }
+
+  get checkpointSizes(): string {
+    return `${this.prefix}:ckpt-sizes`;
+  }
+
+  /** A finished job's result, stored once (BullMQ's return value and events carry none). */
+  result(jobId: string): string {
+    return `${this.prefix}:result:${jobId}`;
+  }
+
   /** Marks a job cancelled (read at stage boundaries; survives a missed pub/sub message). */
   cancelled(jobId: string): string {
     return `${this.prefix}:cancelled:${jobId}`;

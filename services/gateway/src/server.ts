@@ -27,6 +27,7 @@ import { tenantOf } from "./auth";
 import { checkIdempotencyKey, checkJobId } from "./job-ids";
 import { jobMessage, responseOf } from "./job-proto";
 import type { JobSubmitter } from "./jobs";
+import { vanishedFailure } from "./queue/job-failure";
 import { type JobQueue, type JobView, TERMINAL_STATES } from "./queue/job-queue";
 import { checkTenantRequest } from "./tenants/tenant-request";
 import type { Tenant } from "./tenants/tenant";
@@ -162,7 +163,8 @@ function known(view: JobView | undefined, id: string): JobView {
 
 /** The response of a finished job, or the status it ended with. */
 function finished(view: JobView | undefined, id: string): SegmentResponse {
-  if (!view || !TERMINAL_STATES.has(view.state))
+  if (!view) throw serviceError(grpc.status.UNAVAILABLE, vanishedFailure(id).message);
+  if (!TERMINAL_STATES.has(view.state))
     throw serviceError(grpc.status.DEADLINE_EXCEEDED, `job ${id} did not finish before the call's deadline`);
   if (view.state === "succeeded") return responseOf(view);
   const error = view.error ?? { code: grpc.status.UNKNOWN, message: "the job failed" };

@@ -4,15 +4,12 @@
  * success with an empty response. Real Redis; the race is forced by finishing the job inside the
  * state read.
  */
-import { createLogger } from "@pixellm/service-kit";
 import { Job, Queue } from "bullmq";
 import { afterAll, expect, it, vi } from "vitest";
 import type { JobResult } from "../src/job-types";
-import { BullJobQueue } from "../src/queue/bull-job-queue";
-import { RedisKeys } from "../src/redis-keys";
+import type { BullJobQueue } from "../src/queue/bull-job-queue";
 import { jobData } from "./job-data";
-
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+import { REDIS_URL, openBullQueue, uniqueKeys } from "./redis-queue";
 
 let queue: BullJobQueue | undefined;
 afterAll(async () => {
@@ -21,18 +18,8 @@ afterAll(async () => {
 });
 
 it("sees the result of a job that completes while its view is being read", async () => {
-  const keys = new RedisKeys(`test-job-view-${process.pid}-${Date.now()}`);
-  queue = await BullJobQueue.open({
-    redisUrl: REDIS_URL,
-    keys,
-    attempts: 1,
-    backoffMs: 100,
-    resultTtlSeconds: 60,
-    lockDurationMs: 5000,
-    stalledIntervalMs: 5000,
-    workerName: "test",
-    logger: createLogger({ service: "test", level: "error" }),
-  });
+  const keys = uniqueKeys("job-view");
+  queue = await openBullQueue(keys);
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const result = { text: "done" } as JobResult;

@@ -199,7 +199,7 @@ describe("shedding before the image decode", () => {
       admission,
       submitter: new JobSubmitter(
         queue,
-        new MemoryBlobStore(),
+        new MemoryBlobStore(2 ** 30),
         new RedisKeys("edge-test"),
         config,
         telemetry,

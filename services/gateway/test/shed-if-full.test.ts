@@ -21,7 +21,7 @@ function setUp(maxQueued: number) {
   const telemetry = new JobTelemetry("memory");
   const submitter = new JobSubmitter(
     queue,
-    new MemoryBlobStore(),
+    new MemoryBlobStore(2 ** 30),
     new RedisKeys("shed-test"),
     {
       maxQueued,

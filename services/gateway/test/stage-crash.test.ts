@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { type PixelDecoderClient, services, statusOf } from "@pixellm/api";
 import { createLogger } from "@pixellm/service-kit";
 import { afterAll, describe, expect, it } from "vitest";
-import { BullJobQueue } from "../src/queue/bull-job-queue";
+import { openBullQueue } from "./redis-queue";
 import { JobFailureError, type ProcessContext } from "../src/queue/job-queue";
 import { MemoryJobQueue } from "../src/queue/memory-job-queue";
 import { RedisKeys } from "../src/redis-keys";
@@ -17,7 +17,6 @@ import { ReplicaPool } from "../src/stages/replica-pool";
 import { isMidCallDrop } from "../src/stages/stage-crash";
 import { jobData } from "./job-data";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const logger = createLogger({ service: "test", level: "error" });
 const closing: (() => Promise<void>)[] = [];
 
@@ -104,18 +103,7 @@ describe("a job's stage crashes", () => {
 
   it("are counted in Redis, so every gateway's execution of a job sees the same count", async () => {
     const keys = new RedisKeys(`test-stage-crash-${process.pid}-${Date.now()}`);
-    const open = () =>
-      BullJobQueue.open({
-        redisUrl: REDIS_URL,
-        keys,
-        attempts: 4,
-        backoffMs: 10,
-        resultTtlSeconds: 60,
-        lockDurationMs: 5000,
-        stalledIntervalMs: 5000,
-        workerName: "test",
-        logger,
-      });
+    const open = () => openBullQueue(keys, { attempts: 4, backoffMs: 10 });
     const [first, second] = [await open(), await open()];
     closing.push(
       () => first.close(1000),

@@ -25,6 +25,7 @@ import { MemoryBlobStore, RedisBlobStore } from "../src/store/blob-store";
 import { MemoryTenantJobs } from "../src/tenants/memory-tenant-jobs";
 import { RedisTenantJobs } from "../src/tenants/redis-tenant-jobs";
 import { TenantDirectory } from "../src/tenants/tenant-directory";
+import { redisOptions } from "../src/store/redis-connection";
 import type { TenantEntry } from "../src/tenants/tenants-file";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -58,14 +59,26 @@ export async function startTenantGateway(options: {
   );
   const redis = options.mode === "redis" ? new Redis(REDIS_URL, { maxRetriesPerRequest: 3 }) : undefined;
   const queue: JobQueue = redis
-    ? await BullJobQueue.open({ ...config, redisUrl: REDIS_URL, keys, logger, workerName: "test" })
+    ? await BullJobQueue.open({
+        ...config,
+        connection: redisOptions({ ...config, redisUrl: REDIS_URL }),
+        keys,
+        logger,
+        workerName: "test",
+      })
     : new MemoryJobQueue(config);
   const images = await ImageWorkers.start(1, {
     maxDecodes: config.maxDecodes,
     maxWaiting: config.maxDecodeQueue,
   });
   const telemetry = new JobTelemetry("test");
-  const blobs = redis ? new RedisBlobStore(redis) : new MemoryBlobStore();
+  const blobs = redis
+    ? new RedisBlobStore(redis, {
+        ledger: keys.checkpointLedger,
+        sizes: keys.checkpointSizes,
+        budgetBytes: config.checkpointBudgetBytes,
+      })
+    : new MemoryBlobStore(config.checkpointBudgetBytes);
   const tenantJobs = redis ? new RedisTenantJobs(redis, keys) : new MemoryTenantJobs(queue);
   const handlers = gatewayHandlers({
     admission: new Admission(config, bundle.manifest, tokenizer, images),

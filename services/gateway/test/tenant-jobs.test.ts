@@ -5,11 +5,10 @@
  * never arrived (its gateway died) stops counting after the grace period, and concurrent
  * reservations cannot overshoot the limit.
  */
-import { createLogger } from "@pixellm/service-kit";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { JobResult } from "../src/job-types";
-import { BullJobQueue } from "../src/queue/bull-job-queue";
+import { openBullQueue } from "./redis-queue";
 import type { JobQueue } from "../src/queue/job-queue";
 import { MemoryJobQueue } from "../src/queue/memory-job-queue";
 import { RedisKeys } from "../src/redis-keys";
@@ -30,15 +29,7 @@ const QUEUE_OPTIONS = { attempts: 1, backoffMs: 100, resultTtlSeconds: 60 };
 
 async function redisFixture(): Promise<Fixture> {
   const keys = new RedisKeys(`test-tenant-jobs-${process.pid}-${Date.now()}`);
-  const queue = await BullJobQueue.open({
-    ...QUEUE_OPTIONS,
-    redisUrl: REDIS_URL,
-    keys,
-    lockDurationMs: 5000,
-    stalledIntervalMs: 5000,
-    workerName: "test",
-    logger: createLogger({ service: "test", level: "error" }),
-  });
+  const queue = await openBullQueue(keys, QUEUE_OPTIONS);
   const connections = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
   return {
     queue,

@@ -47,7 +47,12 @@ export async function renderLocalRelease(options: LocalReleaseOptions): Promise<
     model: { source: "pvc", path: options.bundlePath, verify: "size" },
     redis: { url: options.redisUrl, keyPrefix: options.keyPrefix },
     apiKeys: { keys: [API_KEY] },
-    gateway: { ...grace, replicas: 1, port: gateway, config: { GATEWAY_HEALTH_INTERVAL_MS: 500 } },
+    gateway: {
+      ...grace,
+      replicas: 1,
+      port: gateway,
+      config: { GATEWAY_HEALTH_INTERVAL_MS: 500, GATEWAY_REDIS_CHECK: "warn" },
+    },
     visionEncoder: stage(vision),
     llm: stage(llm),
     pixelDecoder: stage(decoder),

@@ -3,14 +3,22 @@
  * whose gateway dies keeps its lock only `lockDurationMs`, then another gateway's stalled-job
  * check moves it back to waiting and it runs again (resuming from stage checkpoints).
  * Cancellation reaches the gateway running a job through a Redis channel, and a marker key
- * catches what the channel misses. QueueEvents can miss events, so watchers also poll.
+ * catches what the channel misses (it is read at every stage boundary). QueueEvents can miss
+ * events, so watchers also poll.
+ *
+ * Redis memory: a job's result is stored once, under its own key; BullMQ's return value (which
+ * BullMQ copies into the job and into its event stream) is only a marker, progress events are
+ * small (stages and token ids, never masks) and the event stream is bounded.
  */
-import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
+import { type ConnectionOptions, type Job, Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq";
 import { status } from "@grpc/grpc-js";
-import { Redis } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
+import { EngineError } from "@pixellm/errors";
 import type { Logger } from "@pixellm/service-kit";
-import type { JobData, JobEvent, JobFailure, JobResult } from "../job-types";
+import type { JobData, JobEvent, JobResult } from "../job-types";
 import type { RedisKeys } from "../redis-keys";
+import { connectRedis, logConnectionState } from "../store/redis-connection";
+import { JobFailureError, cancelledFailure, failureOf, parseFailure, serializeFailure } from "./job-failure";
 import {
   type AddOptions,
   type JobProcessor,
@@ -18,42 +26,54 @@ import {
   type JobUpdate,
   type JobView,
   type QueueCounts,
-  JobFailureError,
   TERMINAL_STATES,
-  cancelledFailure,
-  failureOf,
   stageOf,
 } from "./job-queue";
 import { Announcements, watchUpdates } from "./watch";
 
 const POLL_MS = 500;
 
+/** BullMQ's return value of a job: its result is in `RedisKeys.result`. */
+const RESULT_STORED = "result-stored";
+
 export interface BullQueueOptions {
-  readonly redisUrl: string;
+  /** Connection options of every client the queue opens (redis-connection.ts). */
+  readonly connection: RedisOptions;
   readonly keys: RedisKeys;
   readonly attempts: number;
   readonly backoffMs: number;
   readonly resultTtlSeconds: number;
+  /** Approximate bound of BullMQ's event stream. */
+  readonly eventStreamMaxLength: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
   readonly workerName: string;
   readonly logger: Logger;
 }
 
-type BullJob = Job<JobData, JobResult>;
+type BullJob = Job<JobData, typeof RESULT_STORED>;
 
 export class BullJobQueue implements JobQueue {
   private readonly announcements = new Announcements();
-  private worker: Worker<JobData, JobResult> | undefined;
+  private worker: Worker<JobData, typeof RESULT_STORED> | undefined;
+  /** Jobs this gateway is running, and who waits for none (close). */
+  private running = 0;
+  private idle: (() => void)[] = [];
   private readonly subscriber: Redis;
 
   private constructor(
     private readonly options: BullQueueOptions,
     private readonly redis: Redis,
-    private readonly queue: Queue<JobData, JobResult>,
+    private readonly queue: Queue<JobData, typeof RESULT_STORED>,
     private readonly events: QueueEvents,
   ) {
     this.subscriber = redis.duplicate();
+    logConnectionState(redis, options.logger);
+    logConnectionState(this.subscriber, options.logger);
+    // The same outages again, through BullMQ's own connections (the lines above report them once).
+    const quiet = (error: Error) => options.logger.debug("queue connection error", { reason: error.message });
+    queue.on("error", quiet);
+    events.on("error", quiet);
     events.on("progress", ({ jobId, data }) =>
       this.announcements.announce(jobId, { kind: "event", event: data as JobEvent }),
     );
@@ -63,10 +83,12 @@ export class BullJobQueue implements JobQueue {
   }
 
   static async open(options: BullQueueOptions): Promise<BullJobQueue> {
-    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-    await redis.connect();
+    const redis = await connectRedis({ ...options.connection, maxRetriesPerRequest: null });
     const bull = bullOptions(options);
-    const queue = new Queue<JobData, JobResult>(options.keys.queueName, bull);
+    const queue = new Queue<JobData, typeof RESULT_STORED>(options.keys.queueName, {
+      ...bull,
+      streams: { events: { maxLen: options.eventStreamMaxLength } },
+    });
     const events = new QueueEvents(options.keys.queueName, bull);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     return new BullJobQueue(options, redis, queue, events);
@@ -84,8 +106,10 @@ export class BullJobQueue implements JobQueue {
       removeOnFail: { age: ttl },
     });
     const job = await this.queue.getJob(options.id);
-    if (!job) throw new Error(`job ${options.id} vanished right after it was added`);
-    return { view: await this.view(job), created: job.data.requestId === data.requestId };
+    const view = job && (await this.view(job));
+    if (!job || !view)
+      throw new EngineError("unavailable", `job ${options.id} vanished right after it was added; retry`);
+    return { view, created: job.data.requestId === data.requestId };
   }
 
   async counts(): Promise<QueueCounts> {
@@ -110,7 +134,7 @@ export class BullJobQueue implements JobQueue {
     const job = await this.queue.getJob(id);
     if (!job) return this.get(id);
     const view = await this.view(job);
-    if (TERMINAL_STATES.has(view.state)) return view;
+    if (!view || TERMINAL_STATES.has(view.state)) return view;
     const ttl = this.options.resultTtlSeconds;
     const cancelled: JobView = {
       ...view,
@@ -138,7 +162,7 @@ export class BullJobQueue implements JobQueue {
   }
 
   work(processor: JobProcessor, concurrency: number): void {
-    this.worker = new Worker<JobData, JobResult>(
+    this.worker = new Worker<JobData, typeof RESULT_STORED>(
       this.options.keys.queueName,
       (job, _token, signal) => this.process(job, processor, signal),
       {
@@ -152,18 +176,31 @@ export class BullJobQueue implements JobQueue {
     this.worker.on("error", (error) =>
       this.options.logger.error("queue worker error", { reason: error.message }),
     );
-    void this.subscriber.subscribe(this.options.keys.cancelChannel);
+    // ioredis subscribes again after a reconnection; a failure here leaves the marker to catch it.
+    this.subscriber
+      .subscribe(this.options.keys.cancelChannel)
+      .catch((error: unknown) =>
+        this.options.logger.warn("cancel channel not subscribed", { reason: (error as Error).message }),
+      );
     this.subscriber.on("message", (_channel, jobId: string) => this.worker?.cancelJob(jobId, "cancelled"));
   }
 
+  /**
+   * Takes no new jobs, waits up to `graceMs` for the running ones, then closes. Jobs still running
+   * keep their locks until those expire, and another gateway recovers them (BullMQ decides force
+   * on its first close call only, so the wait is this queue's own).
+   */
   async close(graceMs: number): Promise<void> {
     if (this.worker) {
       const worker = this.worker;
-      const timer = new Promise<"timeout">((resolve) =>
-        setTimeout(() => resolve("timeout"), graceMs).unref(),
-      );
-      if ((await Promise.race([worker.close().then(() => "closed" as const), timer])) === "timeout")
-        await worker.close(true);
+      await worker.pause(true);
+      const idle =
+        this.running === 0 ||
+        (await Promise.race([
+          new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+        ]));
+      await worker.close(!idle);
     }
     await Promise.all([this.queue.close(), this.events.close()]);
     this.subscriber.disconnect();
@@ -174,26 +211,47 @@ export class BullJobQueue implements JobQueue {
     job: BullJob,
     processor: JobProcessor,
     signal: AbortSignal | undefined,
-  ): Promise<JobResult> {
+  ): Promise<typeof RESULT_STORED> {
+    this.running++;
+    try {
+      return await this.run(job, processor, signal);
+    } finally {
+      if (--this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private async run(
+    job: BullJob,
+    processor: JobProcessor,
+    signal: AbortSignal | undefined,
+  ): Promise<typeof RESULT_STORED> {
     const id = job.id!;
+    const keys = this.options.keys;
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
-    if (await this.redis.exists(this.options.keys.cancelled(id))) controller.abort();
+    const cancelled = async () => {
+      if (!controller.signal.aborted && (await this.redis.exists(keys.cancelled(id)))) controller.abort();
+      return controller.signal.aborted;
+    };
     try {
-      if (controller.signal.aborted) throw new JobFailureError(cancelledFailure());
-      return await processor(job.data, {
+      if (await cancelled()) throw new JobFailureError(cancelledFailure());
+      // A run that stored its result and died before BullMQ recorded the completion is not repeated.
+      if (await this.redis.exists(keys.result(id))) return RESULT_STORED;
+      const result = await processor(job.data, {
         jobId: id,
         attempt: job.attemptsStarted,
         signal: controller.signal,
+        cancelled,
         report: (event) => job.updateProgress(event),
         recordCrash: (stage) => this.recordCrash(id, stage),
       });
+      await this.redis.set(keys.result(id), JSON.stringify(result), "EX", this.options.resultTtlSeconds);
+      return RESULT_STORED;
     } catch (error) {
       const failure = failureOf(error);
-      // BullMQ keeps a job's failure as a string: the JobFailure travels as JSON.
       throw failure.retryable
-        ? new Error(JSON.stringify(failure))
-        : new UnrecoverableError(JSON.stringify(failure));
+        ? new Error(serializeFailure(failure))
+        : new UnrecoverableError(serializeFailure(failure));
     }
   }
 
@@ -208,14 +266,16 @@ export class BullJobQueue implements JobQueue {
     return count;
   }
 
-  private async view(read: BullJob): Promise<JobView> {
+  /** The job's view; undefined for a succeeded job whose result expired before the job did. */
+  private async view(read: BullJob): Promise<JobView | undefined> {
     const state = await read.getState();
-    // `read` holds the job's data from before its state was read: a job that finished in between
-    // has its result (or failure) only in a fresh read, written together with the new state.
-    const stale =
-      (state === "completed" && read.returnvalue == null) || (state === "failed" && !read.failedReason);
-    const job = stale ? ((await this.queue.getJob(read.id!)) ?? read) : read;
+    // `read` holds the job's data from before its state was read: a job that failed in between
+    // has its failure only in a fresh read, written together with the new state.
+    const job =
+      state === "failed" && !read.failedReason ? ((await this.queue.getJob(read.id!)) ?? read) : read;
     const failure = job.failedReason ? parseFailure(job.failedReason) : undefined;
+    const stored = state === "completed" ? await this.redis.get(this.options.keys.result(job.id!)) : null;
+    if (state === "completed" && stored === null) return undefined;
     const progress = job.progress as Partial<JobEvent> | number;
     return {
       id: job.id!,
@@ -232,7 +292,7 @@ export class BullJobQueue implements JobQueue {
                 : "failed"
               : "queued",
       ...(typeof progress === "object" && progress.kind ? { stage: stageOf(progress as JobEvent) } : {}),
-      ...(state === "completed" && job.returnvalue ? { result: job.returnvalue } : {}),
+      ...(stored !== null ? { result: JSON.parse(stored) as JobResult } : {}),
       ...(state === "failed" && failure ? { error: failure } : {}),
       createdAt: job.timestamp,
       updatedAt: job.finishedOn ?? job.processedOn ?? job.timestamp,
@@ -243,19 +303,10 @@ export class BullJobQueue implements JobQueue {
 }
 
 /** Connection and key prefix of the queue, its events and its worker. */
-function bullOptions(options: BullQueueOptions) {
+function bullOptions(options: BullQueueOptions): { connection: ConnectionOptions; prefix: string } {
   return {
-    connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+    // ioredis's own options type is narrower than BullMQ's copy of it; they are the same options.
+    connection: { ...options.connection, maxRetriesPerRequest: null } as ConnectionOptions,
     prefix: options.keys.bullPrefix,
   };
-}
-
-function parseFailure(reason: string): JobFailure {
-  try {
-    const parsed = JSON.parse(reason) as JobFailure;
-    if (typeof parsed.code === "number") return parsed;
-  } catch {
-    // not one of ours: BullMQ's own reasons (e.g. stalled too many times)
-  }
-  return { code: status.UNAVAILABLE, message: reason, retryable: true };
 }

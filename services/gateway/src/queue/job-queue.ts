@@ -3,8 +3,7 @@
  * gateway crashes and move to another gateway), an in-memory queue in the embedded mode. Both
  * keep the same contract, which the gateway and its tests rely on.
  */
-import { status } from "@grpc/grpc-js";
-import type { JobData, JobEvent, JobFailure, JobResult, Stage } from "../job-types";
+import type { JobData, JobEvent, JobFailure, JobResult, ProgressEvent, Stage } from "../job-types";
 
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
@@ -27,7 +26,10 @@ export interface JobView {
   readonly attempts: number;
 }
 
-/** What `watch` yields: progress events while the job runs, and each new state. */
+/**
+ * What `watch` yields: progress events while the job runs, and each new state; a succeeded job's
+ * targets come as events just before its final state.
+ */
 export type JobUpdate =
   { readonly kind: "event"; readonly event: JobEvent } | { readonly kind: "state"; readonly view: JobView };
 
@@ -37,7 +39,12 @@ export interface ProcessContext {
   readonly attempt: number;
   /** Aborts when the job is cancelled (from any gateway). */
   readonly signal: AbortSignal;
-  report(event: JobEvent): Promise<void>;
+  /**
+   * Whether the job was cancelled, read from the store (a cancellation whose message this
+   * gateway missed is still seen); aborts `signal` when it was. Checked at every stage boundary.
+   */
+  cancelled(): Promise<boolean>;
+  report(event: ProgressEvent): Promise<void>;
   /**
    * Counts a crash of `stage` during this job in the job's own state (every gateway and
    * execution sees the same count, so a poison job is found whoever runs it); returns the count.
@@ -48,24 +55,8 @@ export interface ProcessContext {
 /** Runs a job; throw a JobFailureError to fail it (retryable failures are retried with backoff). */
 export type JobProcessor = (data: JobData, context: ProcessContext) => Promise<JobResult>;
 
-export class JobFailureError extends Error {
-  override name = "JobFailureError";
-  constructor(readonly failure: JobFailure) {
-    super(failure.message);
-  }
-}
-
-/** The failure a cancelled job ends with. */
-export function cancelledFailure(): JobFailure {
-  return { code: status.CANCELLED, message: "the job was cancelled", retryable: false };
-}
-
-/** A processor's error as the job's failure: its own JobFailure, anything else a retryable INTERNAL. */
-export function failureOf(error: unknown): JobFailure {
-  return error instanceof JobFailureError
-    ? error.failure
-    : { code: status.INTERNAL, message: (error as Error).message, retryable: true };
-}
+// The failure vocabulary is part of the contract: processors throw JobFailureError.
+export { JobFailureError, cancelledFailure, failureOf } from "./job-failure";
 
 /** The stage a progress event belongs to. */
 export function stageOf(event: JobEvent): Stage {

@@ -4,7 +4,8 @@
  * process and no Redis. Jobs do not survive the process.
  */
 import { status } from "@grpc/grpc-js";
-import type { JobData, JobEvent, JobFailure } from "../job-types";
+import type { JobData, JobFailure, ProgressEvent } from "../job-types";
+import { cancelledFailure, failureOf } from "./job-failure";
 import {
   type AddOptions,
   type JobProcessor,
@@ -13,8 +14,6 @@ import {
   type JobView,
   type QueueCounts,
   TERMINAL_STATES,
-  cancelledFailure,
-  failureOf,
   stageOf,
 } from "./job-queue";
 import { Announcements, watchUpdates } from "./watch";
@@ -150,14 +149,16 @@ export class MemoryJobQueue implements JobQueue {
 
   private async run(job: MemoryJob, processor: JobProcessor): Promise<void> {
     this.running++;
-    job.controller = new AbortController();
+    const controller = (job.controller = new AbortController());
     const attempt = job.view.attempts + 1;
     this.update(job, { state: "running", attempts: attempt });
     try {
       const result = await processor(job.data, {
         jobId: job.view.id,
         attempt,
-        signal: job.controller.signal,
+        signal: controller.signal,
+        // One process: the signal is the cancellation's only record.
+        cancelled: () => Promise.resolve(controller.signal.aborted),
         report: (event) => this.report(job, event),
         recordCrash: (stage) => {
           const count = (job.crashes.get(stage) ?? 0) + 1;
@@ -167,7 +168,7 @@ export class MemoryJobQueue implements JobQueue {
       });
       this.update(job, { state: "succeeded", result });
     } catch (error) {
-      const failure: JobFailure = job.controller.signal.aborted ? cancelledFailure() : failureOf(error);
+      const failure: JobFailure = controller.signal.aborted ? cancelledFailure() : failureOf(error);
       if (failure.retryable && attempt < this.options.attempts) {
         this.update(job, { state: "queued" });
         this.delayed++;
@@ -191,7 +192,7 @@ export class MemoryJobQueue implements JobQueue {
     }
   }
 
-  private report(job: MemoryJob, event: JobEvent): Promise<void> {
+  private report(job: MemoryJob, event: ProgressEvent): Promise<void> {
     job.view = { ...job.view, stage: stageOf(event), updatedAt: Date.now() };
     this.announcements.announce(job.view.id, { kind: "event", event });
     return Promise.resolve();

@@ -1,7 +1,9 @@
 /**
  * Following one job: its current state first, then progress events and state changes as they
- * are announced, with polling as the fallback for announcements that never arrive.
+ * are announced, with polling as the fallback for announcements that never arrive. A job that
+ * disappears before it ends is reported as failed with a retryable status (vanishedFailure).
  */
+import { vanishedFailure } from "./job-failure";
 import { type JobQueue, type JobUpdate, type JobView, TERMINAL_STATES } from "./job-queue";
 
 /** An announcement: an update to pass on, or "changed" (re-read the job's state). */
@@ -46,7 +48,7 @@ export async function* watchUpdates(
   try {
     let last = await source.get(id);
     if (!last) return;
-    yield { kind: "state", view: last };
+    yield* withTargets(last);
     while (!TERMINAL_STATES.has(last.state) && !signal.aborted) {
       if (pending.length === 0) await nextWake(source.pollMs, signal, (resolve) => (wake = resolve));
       wake = undefined;
@@ -54,13 +56,28 @@ export async function* watchUpdates(
       for (const announcement of batch) if (announcement !== "changed") yield announcement;
       if (batch.length > 0 && !batch.includes("changed")) continue;
       const view = await source.get(id);
-      if (!view) return;
-      if (view.state !== last.state || view.stage !== last.stage) yield { kind: "state", view };
+      if (!view) {
+        // Gone before it ended (a Redis restart without persistence): retryable, and said so.
+        yield {
+          kind: "state",
+          view: { ...last, state: "failed", error: vanishedFailure(id), updatedAt: Date.now() },
+        };
+        return;
+      }
+      if (view.state !== last.state || view.stage !== last.stage) yield* withTargets(view);
       last = view;
     }
   } finally {
     unsubscribe();
   }
+}
+
+/** A state update, preceded by the targets of a succeeded job's result. */
+function* withTargets(view: JobView): Generator<JobUpdate> {
+  if (view.state === "succeeded")
+    for (const [index, target] of (view.result?.targets ?? []).entries())
+      yield { kind: "event", event: { kind: "target", index, target } };
+  yield { kind: "state", view };
 }
 
 function nextWake(

@@ -1,33 +1,101 @@
 /**
  * Binary values with a time to live: admitted images and stage checkpoints. Redis in a
- * deployment (every gateway sees them), a Map in the embedded mode.
+ * deployment (every gateway sees them), a Map in the embedded mode. Keys are content hashes, so
+ * a key's value never changes: storing it again only ever extends its time to live (a later job
+ * with an earlier deadline must not cut short an image an earlier job still needs).
+ * Checkpoints are a cache, stored within a byte budget (`setWithinBudget`): a Redis that must
+ * never evict (BullMQ) cannot let a cache grow until the queue's own writes fail.
  */
 import type { Redis } from "ioredis";
 
 export interface BlobStore {
   get(key: string): Promise<Buffer | undefined>;
+  /** Stores the value, or extends the time to live of the one stored (never shortens it). */
   set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void>;
+  /**
+   * As `set`, for a value that may be dropped: false (and nothing stored) when the values stored
+   * this way and still alive would exceed the store's budget of bytes.
+   */
+  setWithinBudget(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean>;
+}
+
+/** SET NX, else extend: PEXPIRE GT leaves a longer time to live alone. */
+const SET_OR_EXTEND = `
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
+return 0`;
+
+/**
+ * KEYS: the value's key, the ledger (sorted set: key → expiry ms), the sizes (hash: key → bytes,
+ * and '' → the total). ARGV: value, ttl ms, now ms, budget bytes. Expired entries leave the
+ * ledger first; a value already stored is only extended.
+ */
+const SET_WITHIN_BUDGET = `
+local now = tonumber(ARGV[3])
+local used = tonumber(redis.call('HGET', KEYS[3], '') or '0')
+for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  used = used - tonumber(redis.call('HGET', KEYS[3], key) or '0')
+  redis.call('HDEL', KEYS[3], key)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local expires = now + tonumber(ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
+  redis.call('ZADD', KEYS[2], 'GT', expires, KEYS[1])
+  redis.call('HSET', KEYS[3], '', math.max(used, 0))
+  return 1
+end
+local size = string.len(ARGV[1])
+if used + size > tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[3], '', math.max(used, 0))
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], expires, KEYS[1])
+redis.call('HSET', KEYS[3], KEYS[1], size, '', used + size)
+return 1`;
+
+export interface BudgetLedger {
+  /** Sorted set of budgeted keys by expiry, and the hash of their sizes (with the total). */
+  readonly ledger: string;
+  readonly sizes: string;
+  readonly budgetBytes: number;
 }
 
 export class RedisBlobStore implements BlobStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly budget: BudgetLedger,
+  ) {}
 
   async get(key: string): Promise<Buffer | undefined> {
     return (await this.redis.getBuffer(key)) ?? undefined;
   }
 
   async set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
-    await this.redis.set(
+    await this.redis.eval(SET_OR_EXTEND, 1, key, bufferOf(value), ttlSeconds * 1000);
+  }
+
+  async setWithinBudget(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
+    const stored = await this.redis.eval(
+      SET_WITHIN_BUDGET,
+      3,
       key,
-      Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      "EX",
-      ttlSeconds,
+      this.budget.ledger,
+      this.budget.sizes,
+      bufferOf(value),
+      ttlSeconds * 1000,
+      Date.now(),
+      this.budget.budgetBytes,
     );
+    return stored === 1;
   }
 }
 
 export class MemoryBlobStore implements BlobStore {
-  private readonly values = new Map<string, { value: Buffer; expires: number }>();
+  private readonly values = new Map<string, { value: Buffer; expires: number; budgeted: boolean }>();
+
+  constructor(private readonly budgetBytes: number) {}
 
   get(key: string): Promise<Buffer | undefined> {
     const entry = this.values.get(key);
@@ -36,13 +104,38 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
-    this.sweep();
-    this.values.set(key, { value: Buffer.from(value), expires: Date.now() + ttlSeconds * 1000 });
+    this.store(key, value, ttlSeconds, false);
     return Promise.resolve();
+  }
+
+  setWithinBudget(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
+    this.sweep();
+    if (!this.values.has(key) && this.budgetedBytes() + value.byteLength > this.budgetBytes)
+      return Promise.resolve(false);
+    this.store(key, value, ttlSeconds, true);
+    return Promise.resolve(true);
+  }
+
+  private store(key: string, value: Uint8Array, ttlSeconds: number, budgeted: boolean): void {
+    this.sweep();
+    const expires = Date.now() + ttlSeconds * 1000;
+    const existing = this.values.get(key);
+    if (existing) existing.expires = Math.max(existing.expires, expires);
+    else this.values.set(key, { value: Buffer.from(value), expires, budgeted });
+  }
+
+  private budgetedBytes(): number {
+    let total = 0;
+    for (const entry of this.values.values()) if (entry.budgeted) total += entry.value.byteLength;
+    return total;
   }
 
   private sweep(): void {
     const now = Date.now();
     for (const [key, entry] of this.values) if (entry.expires <= now) this.values.delete(key);
   }
+}
+
+function bufferOf(value: Uint8Array): Buffer {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
