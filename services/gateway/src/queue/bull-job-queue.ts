@@ -21,6 +21,7 @@ import {
   JobFailureError,
   TERMINAL_STATES,
   cancelledFailure,
+  failedRetryably,
   failureOf,
   stageOf,
 } from "./job-queue";
@@ -104,6 +105,20 @@ export class BullJobQueue implements JobQueue {
     if (job) return this.view(job);
     const tombstone = await this.redis.get(this.options.keys.cancelled(id));
     return tombstone && tombstone !== "1" ? (JSON.parse(tombstone) as JobView) : undefined;
+  }
+
+  async retry(id: string, deadline: number): Promise<JobView | undefined> {
+    const job = await this.queue.getJob(id);
+    if (!job || !failedRetryably(await this.view(job))) return undefined;
+    await job.updateData({ ...job.data, deadline });
+    try {
+      // Atomic: only one of several gateways retrying the same job moves it out of "failed".
+      await job.retry("failed", { resetAttemptsMade: true });
+    } catch {
+      return undefined;
+    }
+    this.announcements.announce(id, "changed");
+    return this.get(id);
   }
 
   async cancel(id: string): Promise<JobView | undefined> {
