@@ -33,8 +33,37 @@ export function isServiceError(error: unknown): error is ServiceError {
   );
 }
 
+/**
+ * Errors of the job store's client (ioredis, under BullMQ too), recognised by name and code so
+ * that no package here depends on it: a lost or refused connection, retries used up, and error
+ * replies (WRONGTYPE, OOM, READONLY, LOADING, NOAUTH…). The raw text names keys and internals.
+ */
+const STORE_ERROR_NAMES = new Set(["ReplyError", "ParserError", "MaxRetriesPerRequestError"]);
+const SOCKET_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+]);
+const STORE_OUTAGE_MESSAGE = "the job store is unavailable; retry";
+
+function isStoreOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    STORE_ERROR_NAMES.has(error.name) ||
+    (typeof code === "string" && SOCKET_ERROR_CODES.has(code)) ||
+    error.message === "Connection is closed." ||
+    error.message.startsWith("Stream isn't writeable")
+  );
+}
+
 /** The status code and message a failure is reported with. */
 export function statusOf(error: unknown): { code: status; message: string } {
+  if (isStoreOutage(error)) return { code: status.UNAVAILABLE, message: STORE_OUTAGE_MESSAGE };
   if (error instanceof EngineError) return { code: TO_STATUS[error.code], message: error.message };
   if (error instanceof TensorCodecError) return { code: status.INVALID_ARGUMENT, message: error.message };
   if (isServiceError(error)) return { code: error.code, message: error.details || error.message };
