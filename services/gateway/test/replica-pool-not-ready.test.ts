@@ -3,7 +3,8 @@
  * back to such a replica when no healthy one is left (a restarted replica while its sibling is
  * down); before, that status failed the job for good although another replica, or the same one
  * a moment later, could serve it. Now it moves on as after UNAVAILABLE, and a call no replica
- * could take ends UNAVAILABLE (retryable). Other failures still end the call at once.
+ * could take ends UNAVAILABLE (retryable). Replicas cooling down after a failure are still tried
+ * when no other is left. Other failures still end the call at once.
  */
 import * as grpc from "@grpc/grpc-js";
 import { serviceError } from "@pixellm/api";
@@ -51,14 +52,23 @@ it("moves on from a replica whose model is still loading", async () => {
 });
 
 it("ends UNAVAILABLE when every replica is still loading", async () => {
-  await new Promise((resolve) => setTimeout(resolve, 2100)); // the first test's cool-down
-  await expect(pool.call(() => Promise.reject(loading()), context())).rejects.toMatchObject({
-    code: grpc.status.UNAVAILABLE,
-  });
+  const tried: string[] = [];
+  const failing = (_client: grpc.Client, address: string) => {
+    tried.push(address);
+    return Promise.reject(loading());
+  };
+  await expect(pool.call(failing, context())).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+  expect(tried.sort()).toEqual([...ADDRESSES].sort());
+});
+
+it("tries replicas that are cooling down when no other is left, rather than none", async () => {
+  // Both replicas failed a moment ago (the test before): both cool down for 2 s. Before, the
+  // next call failed at once, "0 tried", and so did the job's retries within those 2 s.
+  const answer = await pool.call((_client, address) => Promise.resolve(`served by ${address}`), context());
+  expect(answer).toMatch(/^served by 127\.0\.0\.1:[12]$/);
 });
 
 it("still ends the call at once on a failure of the request itself", async () => {
-  await new Promise((resolve) => setTimeout(resolve, 2100));
   let calls = 0;
   const invalid = () => {
     calls++;

@@ -117,12 +117,18 @@ export class ReplicaPool<C extends grpc.Client> {
     this.replicas.clear();
   }
 
-  /** Healthy, not cooling down, fewest outstanding; ties rotate. Falls back to untried cooling ones. */
+  /**
+   * Healthy and not cooling down, fewest outstanding; ties rotate. Falls back to untried ones not
+   * cooling down, then to any untried one: a cool-down only prefers other replicas, and a call
+   * that found every replica cooling (a restart of one while the other had one failure) must not
+   * fail without trying any.
+   */
   private pick(tried: ReadonlySet<string>): Replica<C> | undefined {
     const now = Date.now();
     const untried = [...this.replicas.values()].filter((r) => !tried.has(r.address));
     const ready = untried.filter((r) => r.healthy && r.coolUntil <= now);
-    const pool = ready.length > 0 ? ready : untried.filter((r) => r.coolUntil <= now);
+    const cooled = untried.filter((r) => r.coolUntil <= now);
+    const pool = ready.length > 0 ? ready : cooled.length > 0 ? cooled : untried;
     if (pool.length === 0) return undefined;
     const least = Math.min(...pool.map((r) => r.outstanding));
     const candidates = pool.filter((r) => r.outstanding === least);
