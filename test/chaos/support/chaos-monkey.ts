@@ -37,6 +37,8 @@ export class ChaosMonkey {
   private readonly down = new Set<string>();
   private readonly restarts = new Set<Promise<void>>();
   private stopped = false;
+  /** Kinds still to be hit in this round. */
+  private round: string[] = [];
   private loop: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private readonly started = Date.now();
@@ -81,10 +83,12 @@ export class ChaosMonkey {
       const { min, max } = this.options.intervalMs;
       await this.sleep(this.rng.range(min, max));
       if (this.stopped) return;
-      // Kind first, then one of that kind: Redis (one process) is as likely a target as the
-      // gateways or a stage. The draw ignores what is down, so a seed names one schedule; a
-      // victim that is still restarting when its turn comes is skipped.
-      const kind = this.rng.pick([...new Set(this.victims.map((v) => v.kind))]);
+      // Kind first, then one of that kind: kinds come in shuffled rounds, so every kind — Redis
+      // (one process) as much as the gateways or a stage — is hit once in each round of kills.
+      // The draw ignores what is down, so a seed names one schedule; a victim that is still
+      // restarting when its turn comes is skipped.
+      if (this.round.length === 0) this.round = this.shuffledKinds();
+      const kind = this.round.pop()!;
       const victim = this.rng.pick(this.victims.filter((v) => v.kind === kind));
       if (this.down.has(victim.name)) {
         this.record(victim, "skipped (still down)");
@@ -97,6 +101,16 @@ export class ChaosMonkey {
       this.restarts.add(restart);
       void restart.finally(() => this.restarts.delete(restart));
     }
+  }
+
+  /** Every kind once, in a seeded random order (Fisher–Yates). */
+  private shuffledKinds(): string[] {
+    const kinds = [...new Set(this.victims.map((v) => v.kind))];
+    for (let i = kinds.length - 1; i > 0; i--) {
+      const j = this.rng.int(0, i);
+      [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
+    }
+    return kinds;
   }
 
   private async restart(victim: Victim): Promise<void> {
