@@ -7,11 +7,11 @@ import { type DeploymentOptions, LocalDeployment } from "@pixellm/launcher";
 export function benchDeployment(
   bundle: string,
   name: string,
-  options: Pick<DeploymentOptions, "env" | "roleEnv"> = {},
+  options: Pick<DeploymentOptions, "env" | "roleEnv"> & { readonly redisUrl?: string } = {},
 ): Promise<LocalDeployment> {
   return LocalDeployment.start({
     bundle,
-    redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
     keyPrefix: `bench-${name}-${process.pid}`,
     replicas: { vision: 1, llm: 1, decoder: 1 },
     gateways: 1,

@@ -22,6 +22,8 @@ export async function startTestDeployment(options: {
   gatewayEnv?: Record<string, string>;
   /** Environment of every process, over the defaults (telemetry, log level). */
   env?: Record<string, string>;
+  /** The Redis to share (the machine's by default; a private one for tests that kill it). */
+  redisUrl?: string;
   /** The bundle to serve (a fresh tiny one by default). */
   bundle?: TinyBundle;
   readyTimeoutMs?: number;
@@ -33,7 +35,7 @@ export async function startTestDeployment(options: {
   const keyPrefix = `test-${path.basename(logDir)}`;
   const deployment = await LocalDeployment.start({
     bundle: tiny.bundleDir,
-    redisUrl: REDIS_URL,
+    redisUrl: options.redisUrl ?? REDIS_URL,
     keyPrefix,
     replicas:
       typeof options.replicas === "number"

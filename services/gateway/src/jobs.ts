@@ -13,7 +13,7 @@ import type { AdmittedRequest } from "./admission";
 import { idempotentJobId, newJobId } from "./job-ids";
 import type { JobData } from "./job-types";
 import type { JobTelemetry } from "./job-telemetry";
-import type { JobQueue, JobView } from "./queue/job-queue";
+import { type JobQueue, type JobView, failedRetryably } from "./queue/job-queue";
 import type { RedisKeys } from "./redis-keys";
 import type { BlobStore } from "./store/blob-store";
 import { storeAdmittedImage } from "./admitted-image";
@@ -64,10 +64,9 @@ export class JobSubmitter {
     trace: Readonly<Record<string, string>>,
   ): Promise<{ view: JobView; created: boolean }> {
     const fingerprint = requestFingerprint(request);
-    if (options.idempotencyKey) {
-      const existing = await this.queue.get(id);
-      if (existing) return { view: sameRequest(existing, fingerprint), created: false };
-    }
+    const found = options.idempotencyKey ? await this.queue.get(id) : undefined;
+    const existing = found && sameRequest(found, fingerprint);
+    if (existing && !failedRetryably(existing)) return { view: existing, created: false };
     await this.checkRoom();
     // The image outlives every job that can still run: its deadline, bounded by the result TTL.
     const ttl = Math.max(60, Math.ceil((options.deadline - Date.now()) / 1000) + 60);
@@ -78,6 +77,12 @@ export class JobSubmitter {
       request.resizedImage,
       Math.min(ttl, this.limits.resultTtlSeconds + 60),
     );
+    if (existing) {
+      // A resubmission of a job whose failure said "retry": the same job runs again (the key
+      // still names one job). Another gateway may have retried it first: that run is the answer.
+      const retried = await this.queue.retry(id, options.deadline);
+      return { view: retried ?? (await this.queue.get(id)) ?? existing, created: false };
+    }
     const data: JobData = {
       requestId: randomUUID(),
       tenant: options.tenant.name,

@@ -290,6 +290,47 @@ describe.each(IMPLEMENTATIONS)("%s", (_name, open) => {
     expect(Date.now() - started).toBeLessThan(300 + 1000);
     held.open();
   });
+
+  it("retries a retryably failed job when asked (a resubmission with its key): fresh attempts, the new deadline; refuses other jobs", async () => {
+    const ATTEMPTS = 2;
+    const queue = await open({ attempts: ATTEMPTS, backoffMs: 5 });
+    // Every execution of "flaky" fails UNAVAILABLE until `healthy`; "bad" fails for good.
+    let healthy = false;
+    const executions = new Map<string, number>();
+    queue.work((data) => {
+      executions.set(data.requestId, (executions.get(data.requestId) ?? 0) + 1);
+      if (data.requestId === "bad")
+        throw new JobFailureError({ code: status.INVALID_ARGUMENT, message: "bad", retryable: false });
+      if (!healthy)
+        throw new JobFailureError({ code: status.UNAVAILABLE, message: "no replica", retryable: true });
+      return Promise.resolve({ text: "done" } as JobResult);
+    }, 2);
+    await queue.add(jobData({ requestId: "flaky" }), { id: "flaky", priority: 0 });
+    await queue.add(jobData({ requestId: "bad" }), { id: "bad", priority: 0 });
+    const failed = await waitForEnd(queue, "flaky", never);
+    expect(failed?.state).toBe("failed");
+    expect(failed?.error?.retryable).toBe(true);
+    expect(executions.get("flaky")).toBe(ATTEMPTS);
+    expect((await waitForEnd(queue, "bad", never))?.state).toBe("failed");
+
+    // A non-retryable failure stays as it is.
+    expect(await queue.retry("bad", Date.now() + 60_000)).toBeUndefined();
+    expect(await queue.retry("unknown", Date.now() + 60_000)).toBeUndefined();
+
+    healthy = true;
+    const deadline = Date.now() + 120_000;
+    const retried = await queue.retry("flaky", deadline);
+    expect(retried?.state).not.toBe("failed");
+    expect(retried?.deadline).toBe(deadline);
+    // A second resubmission racing the first finds nothing left to retry.
+    expect(await queue.retry("flaky", deadline)).toBeUndefined();
+    const done = await waitForEnd(queue, "flaky", never);
+    expect(done?.state).toBe("succeeded");
+    expect(done?.error).toBeUndefined();
+    expect(executions.get("flaky")).toBe(ATTEMPTS + 1);
+    expect(done?.attempts).toBe(ATTEMPTS + 1);
+    expect(await queue.retry("flaky", deadline), "a succeeded job is not retried").toBeUndefined();
+  });
 });
 
 describe("BullJobQueue on Redis", () => {

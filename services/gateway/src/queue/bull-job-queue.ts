@@ -27,6 +27,7 @@ import {
   type JobView,
   type QueueCounts,
   TERMINAL_STATES,
+  failedRetryably,
   stageOf,
 } from "./job-queue";
 import { Announcements, watchUpdates } from "./watch";
@@ -128,6 +129,21 @@ export class BullJobQueue implements JobQueue {
     if (job) return this.view(job);
     const tombstone = await this.redis.get(this.options.keys.cancelled(id));
     return tombstone && tombstone !== "1" ? (JSON.parse(tombstone) as JobView) : undefined;
+  }
+
+  async retry(id: string, deadline: number): Promise<JobView | undefined> {
+    const job = await this.queue.getJob(id);
+    const view = job && (await this.view(job));
+    if (!job || !view || !failedRetryably(view)) return undefined;
+    await job.updateData({ ...job.data, deadline });
+    try {
+      // Atomic: only one of several gateways retrying the same job moves it out of "failed".
+      await job.retry("failed", { resetAttemptsMade: true });
+    } catch {
+      return undefined;
+    }
+    this.announcements.announce(id, "changed");
+    return this.get(id);
   }
 
   async cancel(id: string): Promise<JobView | undefined> {

@@ -58,6 +58,11 @@ export type JobProcessor = (data: JobData, context: ProcessContext) => Promise<J
 // The failure vocabulary is part of the contract: processors throw JobFailureError.
 export { JobFailureError, cancelledFailure, failureOf } from "./job-failure";
 
+/** A job that ended FAILED with a failure that submitting again may fix. */
+export function failedRetryably(view: JobView): boolean {
+  return view.state === "failed" && view.error?.retryable === true;
+}
+
 /** The stage a progress event belongs to. */
 export function stageOf(event: JobEvent): Stage {
   return event.kind === "stage" ? event.stage : event.kind === "tokens" ? "generation" : "decoder";
@@ -84,6 +89,13 @@ export interface JobQueue {
   add(data: JobData, options: AddOptions): Promise<{ readonly view: JobView; readonly created: boolean }>;
   counts(): Promise<QueueCounts>;
   get(id: string): Promise<JobView | undefined>;
+  /**
+   * Runs again a job that FAILED with a retryable failure, with a fresh set of attempts and the
+   * new `deadline`: what a client's resubmission with the job's idempotency key asks for (the
+   * failure told it to retry, and only the same key keeps the retry from becoming a second job).
+   * Undefined when the job is not (or no longer) such a failure, e.g. another gateway retried it.
+   */
+  retry(id: string, deadline: number): Promise<JobView | undefined>;
   /** Cancels a queued or running job; finished jobs are returned unchanged. */
   cancel(id: string): Promise<JobView | undefined>;
   /** Updates of one job until it ends (the last update is its terminal state). */

@@ -14,13 +14,16 @@ import {
   type JobView,
   type QueueCounts,
   TERMINAL_STATES,
+  failedRetryably,
   stageOf,
 } from "./job-queue";
 import { Announcements, watchUpdates } from "./watch";
 
 interface MemoryJob {
   view: JobView;
-  readonly data: JobData;
+  data: JobData;
+  /** Executions started before the current set of attempts (a client's retry starts a new set). */
+  attemptsBefore: number;
   readonly priority: number;
   readonly sequence: number;
   controller?: AbortController;
@@ -68,6 +71,7 @@ export class MemoryJobQueue implements JobQueue {
         attempts: 0,
       },
       data,
+      attemptsBefore: 0,
       priority: options.priority,
       sequence: this.sequence++,
       crashes: new Map(),
@@ -91,6 +95,19 @@ export class MemoryJobQueue implements JobQueue {
   get(id: string): Promise<JobView | undefined> {
     this.expire();
     return Promise.resolve(this.jobs.get(id)?.view);
+  }
+
+  retry(id: string, deadline: number): Promise<JobView | undefined> {
+    const job = this.jobs.get(id);
+    if (!job || !failedRetryably(job.view)) return Promise.resolve(undefined);
+    this.finished.delete(id);
+    job.data = { ...job.data, deadline };
+    job.attemptsBefore = job.view.attempts;
+    const { error: _failure, ...view } = job.view;
+    job.view = view;
+    this.update(job, { state: "queued", deadline });
+    this.enqueue(job);
+    return Promise.resolve(job.view);
   }
 
   cancel(id: string): Promise<JobView | undefined> {
@@ -169,7 +186,7 @@ export class MemoryJobQueue implements JobQueue {
       this.update(job, { state: "succeeded", result });
     } catch (error) {
       const failure: JobFailure = controller.signal.aborted ? cancelledFailure() : failureOf(error);
-      if (failure.retryable && attempt < this.options.attempts) {
+      if (failure.retryable && attempt - job.attemptsBefore < this.options.attempts) {
         this.update(job, { state: "queued" });
         this.delayed++;
         setTimeout(

@@ -1,7 +1,8 @@
 /**
  * Client-side load balancing over the replicas of one stage: each call goes to the healthy
  * replica with the fewest outstanding calls; a call that fails UNAVAILABLE (replica gone,
- * draining, overloaded) is retried on another replica while attempts and the deadline allow.
+ * draining, overloaded) or FAILED_PRECONDITION (its model still loading) is retried on another
+ * replica while attempts and the deadline allow.
  * A call whose replica died with it in flight is counted against the job (stage-crash.ts): the
  * second such crash makes the job poison, and it is not sent to another replica.
  * Health comes from grpc.health.v1 checks every interval; `dns:host:port` entries expand to
@@ -9,7 +10,7 @@
  */
 import { lookup } from "node:dns/promises";
 import * as grpc from "@grpc/grpc-js";
-import { isRetryable, serviceError, statusOf } from "@pixellm/api";
+import { serviceError, statusOf } from "@pixellm/api";
 import type { Logger } from "@pixellm/service-kit";
 import { service as healthService } from "grpc-health-check";
 import { POISON_CRASHES, isMidCallDrop, poisonMessage } from "./stage-crash";
@@ -19,6 +20,16 @@ const HealthClient = grpc.makeClientConstructor(healthService, "grpc.health.v1.H
 
 /** A replica that failed UNAVAILABLE is skipped this long (unless nothing else is left). */
 const COOLDOWN_MS = 2000;
+
+/**
+ * What a replica answers when it cannot take calls right now but another replica (or this one
+ * shortly) can: UNAVAILABLE (gone, draining, overloaded) and FAILED_PRECONDITION, which a stage
+ * answers only while its model is still loading (a restarted replica the pool fell back to).
+ */
+const REPLICA_NOT_READY: ReadonlySet<grpc.status> = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.FAILED_PRECONDITION,
+]);
 
 export interface Replica<C> {
   readonly address: string;
@@ -67,10 +78,9 @@ export class ReplicaPool<C extends grpc.Client> {
     }));
   }
 
-  /** Runs `call` on a replica (given its client and address), moving to another one after UNAVAILABLE. */
+  /** Runs `call` on a replica (given its client and address), moving to another one when it is not ready. */
   async call<T>(run: (client: C, address: string) => Promise<T>, context: StageCallContext): Promise<T> {
     const tried = new Set<string>();
-    let lastError: unknown;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       if (context.signal.aborted) throw serviceError(grpc.status.CANCELLED, "the request was cancelled");
       if (Date.now() >= context.deadline)
@@ -85,9 +95,8 @@ export class ReplicaPool<C extends grpc.Client> {
       try {
         return await run(replica.client, replica.address);
       } catch (error) {
-        lastError = error;
         const { code } = statusOf(error);
-        if (code !== grpc.status.UNAVAILABLE) throw error;
+        if (!REPLICA_NOT_READY.has(code)) throw error;
         replica.healthy = false;
         replica.coolUntil = Date.now() + COOLDOWN_MS;
         if (isMidCallDrop(error) && context.recordCrash) {
@@ -116,7 +125,8 @@ export class ReplicaPool<C extends grpc.Client> {
         replica.outstanding--;
       }
     }
-    if (lastError instanceof Error && !isRetryable(statusOf(lastError).code)) throw lastError;
+    // Every replica tried was not ready (other failures were thrown as they came): retryable as
+    // a whole, so the job runs again once one is.
     throw serviceError(
       grpc.status.UNAVAILABLE,
       `no ${this.options.stage} replica could take the request (${this.replicas.size} known, ${tried.size} tried)`,
@@ -129,12 +139,18 @@ export class ReplicaPool<C extends grpc.Client> {
     this.replicas.clear();
   }
 
-  /** Healthy, not cooling down, fewest outstanding; ties rotate. Falls back to untried cooling ones. */
+  /**
+   * Healthy and not cooling down, fewest outstanding; ties rotate. Falls back to untried ones not
+   * cooling down, then to any untried one: a cool-down only prefers other replicas, and a call
+   * that found every replica cooling (a restart of one while the other had one failure) must not
+   * fail without trying any.
+   */
   private pick(tried: ReadonlySet<string>): Replica<C> | undefined {
     const now = Date.now();
     const untried = [...this.replicas.values()].filter((r) => !tried.has(r.address));
     const ready = untried.filter((r) => r.healthy && r.coolUntil <= now);
-    const pool = ready.length > 0 ? ready : untried.filter((r) => r.coolUntil <= now);
+    const cooled = untried.filter((r) => r.coolUntil <= now);
+    const pool = ready.length > 0 ? ready : cooled.length > 0 ? cooled : untried;
     if (pool.length === 0) return undefined;
     const least = Math.min(...pool.map((r) => r.outstanding));
     const candidates = pool.filter((r) => r.outstanding === least);
