@@ -109,7 +109,7 @@ describe("chaos under load", () => {
             }
           },
         })),
-        { name: "redis", kind: "redis", kill: () => redis.kill(), start: () => redis.restart() },
+        { name: "redis", kind: "redis", kill: () => redis.kill9(), start: () => redis.restart() },
       ];
       const monkey = new ChaosMonkey(victims, rng, {
         intervalMs: { min: 2000, max: 4000 },

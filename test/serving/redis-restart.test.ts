@@ -11,13 +11,12 @@
 import { status } from "@grpc/grpc-js";
 import { PixelLMClient } from "@pixellm/client";
 import { type RunningGateway, gatewayConfig, startGateway } from "@pixellm/gateway";
-import { LocalDeployment } from "@pixellm/launcher";
+import { LocalDeployment, RedisServer } from "@pixellm/launcher";
 import { createLogger } from "@pixellm/service-kit";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shapesImage } from "../support/images";
-import { RedisServer } from "../support/redis-server";
 import { type TinyBundle, makeTinyBundle, tempDir } from "../support/tiny-bundle";
 
 const JOBS = 12;
@@ -31,7 +30,7 @@ const gateways: RunningGateway[] = [];
 
 beforeAll(async () => {
   tiny = await makeTinyBundle();
-  durable = await RedisServer.start(["--appendonly", "yes", "--appendfsync", "always"]);
+  durable = await RedisServer.start({ appendfsync: "always" });
   servers.push(durable);
   stages = await LocalDeployment.start({
     bundle: tiny.bundleDir,
@@ -157,7 +156,7 @@ describe("Redis killed mid-load", () => {
 
 describe("Redis restarted without its data", () => {
   it("a sync call whose job vanished ends UNAVAILABLE (retryable), saying to submit it again", async () => {
-    const volatile = await RedisServer.start(["--appendonly", "no"]);
+    const volatile = await RedisServer.start({ appendonly: false });
     servers.push(volatile);
     // One job at a time: the others wait in Redis when it loses them.
     const running = await gateway(volatile.url, {
@@ -208,7 +207,7 @@ describe("Redis memory", () => {
     const image = await shapesImage(320, 240, "png", 77);
     const query = { image, query: "Please segment the red ball." };
     const run = async (settings: Record<string, string>) => {
-      const server = await RedisServer.start(["--appendonly", "yes"]);
+      const server = await RedisServer.start();
       servers.push(server);
       const running = await gateway(server.url, settings);
       const client = new PixelLMClient(`127.0.0.1:${running.port}`);
@@ -253,13 +252,13 @@ describe("Redis memory", () => {
 
 describe("the start-up check of Redis", () => {
   it("refuses a Redis without AOF by default, and names the setting to fix", async () => {
-    const volatile = await RedisServer.start(["--appendonly", "no"]);
+    const volatile = await RedisServer.start({ appendonly: false });
     servers.push(volatile);
     await expect(gateway(volatile.url)).rejects.toThrow(/appendonly is no.*set appendonly yes/s);
   });
 
   it("refuses a Redis that evicts keys, whatever its persistence", async () => {
-    const evicting = await RedisServer.start(["--appendonly", "yes", "--maxmemory-policy", "allkeys-lru"]);
+    const evicting = await RedisServer.start({ extraArgs: ["--maxmemory-policy", "allkeys-lru"] });
     servers.push(evicting);
     await expect(gateway(evicting.url)).rejects.toThrow(
       /maxmemory-policy is allkeys-lru: BullMQ needs noeviction/,
@@ -267,7 +266,7 @@ describe("the start-up check of Redis", () => {
   });
 
   it("with GATEWAY_REDIS_CHECK=warn, starts on a Redis without AOF and warns", async () => {
-    const volatile = await RedisServer.start(["--appendonly", "no"]);
+    const volatile = await RedisServer.start({ appendonly: false });
     servers.push(volatile);
     const lines: string[] = [];
     await gateway(volatile.url, { GATEWAY_REDIS_CHECK: "warn" }, lines);

@@ -24,7 +24,7 @@ it("keeps every acknowledged write across a kill -9 and a restart from its AOF",
   for (let i = 0; i < 100; i++) await client.set(`key-${i}`, String(i));
   const firstPid = server.pid;
 
-  await server.kill();
+  await server.kill9();
   expect(server.running).toBe(false);
   await server.restart();
   expect(server.pid).not.toBe(firstPid);

@@ -8,8 +8,8 @@ import { status } from "@grpc/grpc-js";
 import { statusOf } from "@pixellm/api";
 import { createLogger } from "@pixellm/service-kit";
 import { Redis } from "ioredis";
+import { RedisServer } from "@pixellm/launcher";
 import { afterAll, describe, expect, it } from "vitest";
-import { RedisServer } from "../../../test/support/redis-server";
 import { failureOf } from "../src/queue/job-failure";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "../src/store/blob-store";
 import { checkRedis, redisProblems } from "../src/store/redis-check";
@@ -80,7 +80,10 @@ describe("the start-up check of Redis", () => {
   });
 
   it("warns with the reason and lets the gateway start where CONFIG is disabled (managed Redis)", async () => {
-    const managed = await RedisServer.start(["--appendonly", "no", "--rename-command", "CONFIG", ""]);
+    const managed = await RedisServer.start({
+      appendonly: false,
+      extraArgs: ["--rename-command", "CONFIG", ""],
+    });
     servers.push(managed);
     const client = new Redis(managed.url);
     const lines: string[] = [];
@@ -96,7 +99,7 @@ describe("the start-up check of Redis", () => {
   });
 
   it("fails, rather than excusing it, when Redis cannot be reached", async () => {
-    const gone = await RedisServer.start([]);
+    const gone = await RedisServer.start();
     await gone.stop();
     const client = new Redis(gone.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on("error", () => undefined);
@@ -127,7 +130,7 @@ describe("job-store errors", () => {
   });
 
   it("a lost connection (retries used up, connection closed) is UNAVAILABLE, not INTERNAL", async () => {
-    const gone = await RedisServer.start([]);
+    const gone = await RedisServer.start();
     await gone.stop();
     const client = new Redis(gone.url, {
       maxRetriesPerRequest: 1,

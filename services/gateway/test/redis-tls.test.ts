@@ -7,10 +7,10 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { RedisServer } from "@pixellm/launcher";
 import { createLogger } from "@pixellm/service-kit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { RedisServer } from "../../../test/support/redis-server";
 import { tempDir } from "../../../test/support/tiny-bundle";
 import type { JobResult } from "../src/job-types";
 import { BullJobQueue } from "../src/queue/bull-job-queue";
@@ -80,7 +80,7 @@ async function certificates(): Promise<{ caFile: string; certFile: string; keyFi
 beforeAll(async () => {
   const tls = await certificates();
   caFile = tls.caFile;
-  server = await RedisServer.start(["--appendonly", "yes"], { password: PASSWORD, tls });
+  server = await RedisServer.start({ password: PASSWORD, tls });
 }, 60_000);
 
 afterAll(() => server?.stop());
