@@ -67,6 +67,8 @@ function startBudgetGateway(name: string, maxMaskPixels: number): Promise<Runnin
       GATEWAY_PORT: "0",
       GATEWAY_HOST: "127.0.0.1",
       REDIS_URL,
+      // The machine's Redis runs without AOF: the start-up check warns instead of refusing.
+      GATEWAY_REDIS_CHECK: "warn",
       PIXELLM_KEY_PREFIX: `test-budget-${name}-${process.pid}-${Date.now()}`,
       VISION_ADDRESSES: addresses.vision,
       LLM_ADDRESSES: addresses.llm,
