@@ -723,6 +723,21 @@ const cases: HostileCase<PublicApi>[] = [
     details: /its limit \(maxConcurrentJobs 1\)/,
   },
   {
+    name: "the plain PIXELLM_API_KEYS key sent as x-api-key is served",
+    target: "public",
+    send: (api) => api.segment(segment(), { header: "x-api-key" }),
+    expect: status.OK,
+    timeMs: 20_000,
+  },
+  {
+    // The `default` tenant of plain keys has every permission (docs/tenants.md).
+    name: "answer_ids with the plain PIXELLM_API_KEYS key are served",
+    target: "public",
+    send: (api) => api.segment(segment({ answerIds: targetsOf(1) })),
+    expect: status.OK,
+    timeMs: 20_000,
+  },
+  {
     name: "a tenant key sent as x-api-key is served",
     target: "public",
     send: (api) => api.segment(segment(), { key: ACME_KEY, header: "x-api-key" }),
