@@ -832,6 +832,8 @@ const cases: HostileCase<PublicApi>[] = [
     rssMb: SMALL_REFUSAL_RSS_MB,
   },
   {
+    // The key is checked when the headers arrive, the server-wide size from the message's length
+    // prefix: either answers before the message is buffered (so far it has been the key).
     name: "Segment of 24 MB with no API key",
     target: "public",
     send: (api) =>
