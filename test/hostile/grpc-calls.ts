@@ -30,13 +30,16 @@ export class HostileChannel {
   private readonly clients = new Map<ServiceName, grpc.Client>();
   private raw: grpc.Client | undefined;
 
-  constructor(private readonly address: string) {}
+  constructor(
+    private readonly address: string,
+    private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {}
 
   private client(service: ServiceName): Record<string, unknown> & grpc.Client {
     let client = this.clients.get(service);
     if (!client) {
       const Client = services()[service];
-      client = new Client(this.address, grpc.credentials.createInsecure());
+      client = new Client(this.address, this.credentials);
       this.clients.set(service, client);
     }
     return client as Record<string, unknown> & grpc.Client;
@@ -77,7 +80,7 @@ export class HostileChannel {
 
   /** Bytes as they are, to `/pixellm.v1.<service>/<method>` (or any path): for malformed protobuf. */
   rawUnary(path: string, bytes: Buffer, options: CallOptions): Promise<Buffer> {
-    this.raw ??= new grpc.Client(this.address, grpc.credentials.createInsecure());
+    this.raw ??= new grpc.Client(this.address, this.credentials);
     const identity = (b: Buffer) => b;
     return new Promise((resolve, reject) => {
       this.raw!.makeUnaryRequest(
@@ -89,6 +92,26 @@ export class HostileChannel {
         { deadline: options.deadline },
         (error, response) => (error ? reject(error) : resolve(response!)),
       );
+    });
+  }
+
+  /** Bytes as they are to a server-streaming method: every message's bytes, or the status it ended with. */
+  rawStream(path: string, bytes: Buffer, options: CallOptions): Promise<Buffer[]> {
+    this.raw ??= new grpc.Client(this.address, this.credentials);
+    const identity = (b: Buffer) => b;
+    const call = this.raw.makeServerStreamRequest(
+      path,
+      identity,
+      identity,
+      bytes,
+      options.metadata ?? new grpc.Metadata(),
+      { deadline: options.deadline },
+    );
+    const messages: Buffer[] = [];
+    return new Promise((resolve, reject) => {
+      call.on("data", (message: Buffer) => messages.push(message));
+      call.on("error", reject);
+      call.on("end", () => resolve(messages));
     });
   }
 
@@ -105,4 +128,20 @@ export function serializeRequest(service: ServiceName, method: string, request: 
     { requestSerialize(v: object): Buffer }
   >;
   return definition[method]!.requestSerialize(request);
+}
+
+/** One length-delimited protobuf field (`bytes`, a message, or a packed repeated field) as wire bytes. */
+export function lengthDelimitedField(field: number, payload: Buffer): Buffer {
+  return Buffer.concat([varint(field * 8 + 2), varint(payload.byteLength), payload]);
+}
+
+function varint(value: number): Buffer {
+  const bytes: number[] = [];
+  for (let v = value; ; v = Math.floor(v / 0x80)) {
+    if (v < 0x80) {
+      bytes.push(v);
+      return Buffer.from(bytes);
+    }
+    bytes.push((v % 0x80) | 0x80);
+  }
 }

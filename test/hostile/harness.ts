@@ -1,7 +1,8 @@
 /**
  * The hostile-input harness: a table of cases, each sent to a real server process, each
  * checked for
- * - the right status (one of `expect`), within a time bound (`timeMs`, default DEFAULT_TIME_MS);
+ * - the right status (one of `expect`), within a time bound (`timeMs`, default DEFAULT_TIME_MS),
+ *   and where a status alone does not say which check answered, its message (`details`);
  * - the target process's peak RSS during the case under a bound (`rssMb`, default the target's
  *   own `rssMb`): VmHWM from /proc/<pid>/status, reset before every case by writing 5 to
  *   /proc/<pid>/clear_refs, so each case's peak is its own (the startup's peak is not counted);
@@ -17,6 +18,7 @@
  *     target: "public",
  *     send: (api) => api.segment(segment({ priority: 10 })),
  *     expect: status.INVALID_ARGUMENT, // or a list: [status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED]
+ *     details: /priority must be 0 to 9/, // optional: the status's message must match (which check refused)
  *     timeMs: 2_000, // optional: instead of DEFAULT_TIME_MS
  *     rssMb: 1_536, // optional: instead of the target's bound
  *   },
@@ -46,6 +48,8 @@ export interface HostileCase<Api> {
   readonly target: string;
   readonly send: (api: Api) => Promise<unknown>;
   readonly expect: status | readonly status[];
+  /** The status's message must match: for statuses several checks give (which limit refused). */
+  readonly details?: RegExp;
   readonly timeMs?: number;
   readonly rssMb?: number;
 }
@@ -166,6 +170,7 @@ export function describeHostileCases<Api>(
         expect(expected.map(statusName), `status (details: ${outcome.details})`).toContain(
           statusName(outcome.code),
         );
+        if (hostile.details) expect(outcome.details, "the status's message").toMatch(hostile.details);
         expect(ms, `answered within ${timeMs} ms`).toBeLessThanOrEqual(timeMs);
         expect(memory.peakMb, `peak RSS of ${hostile.target} within ${rssBoundMb} MiB`).toBeLessThanOrEqual(
           rssBoundMb,

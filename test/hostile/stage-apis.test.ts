@@ -7,6 +7,11 @@
  *
  * Bounds: DEFAULT_TIME_MS (3 s) per case unless the case says otherwise; peak RSS of the stage
  * during a case under STAGE_RSS_MB.
+ *
+ * Sizes (docs/limits.md): each method's byte limit is sized from the bundle
+ * (`stageRequestLimits`) and checked on the wire before decoding (RESOURCE_EXHAUSTED); id lists
+ * are capped at the model's positions and tensor shapes at 8 dimensions (INVALID_ARGUMENT);
+ * undecodable bytes are INVALID_ARGUMENT.
  */
 import { status } from "@grpc/grpc-js";
 import {
@@ -24,13 +29,20 @@ import { LocalDeployment } from "@pixellm/launcher";
 import { decodeGenerationDone, encodeGenerateRequest } from "@pixellm/llm/protocol";
 import { encodeDecodeRequest } from "@pixellm/pixel-decoder/protocol";
 import { promptIdsForQuery } from "@pixellm/pipeline";
+import { stageRequestLimits } from "@pixellm/service-kit";
 import { loadTokenizer } from "@pixellm/tokenizer";
 import { decodeEncodeResponse, encodeEncodeRequest, visionDims } from "@pixellm/vision-encoder/protocol";
 import { afterAll, beforeAll } from "vitest";
 import { REDIS_URL } from "../support/deployment";
 import { shapesImage } from "../support/images";
 import { makeTinyBundle, tempDir } from "../support/tiny-bundle";
-import { type CallOptions, HostileChannel, type ServiceName, serializeRequest } from "./grpc-calls";
+import {
+  type CallOptions,
+  HostileChannel,
+  type ServiceName,
+  lengthDelimitedField,
+  serializeRequest,
+} from "./grpc-calls";
 import {
   type HostileCase,
   type HostileEnvironment,
@@ -39,13 +51,17 @@ import {
 } from "./harness";
 
 const STAGE_RSS_MB = 768;
+/** An unknown field number: what pads a valid request to a given size (unknown fields are skipped). */
+const PADDING_FIELD = 100;
 
 interface StageApi {
   encode(request: object): Promise<unknown>;
   generate(request: object): Promise<unknown>;
   decode(request: object): Promise<unknown>;
-  /** Bytes as they are to a stage method, e.g. ("VisionEncoder", "Encode"). */
+  /** Bytes as they are to a unary stage method, e.g. ("VisionEncoder", "Encode"). */
   raw(service: ServiceName, method: string, bytes: Buffer): Promise<unknown>;
+  /** Bytes as they are to Generate (server-streaming). */
+  rawGenerate(bytes: Buffer): Promise<unknown>;
 }
 
 let deployment: LocalDeployment;
@@ -57,7 +73,25 @@ const valid = {
   decode: {} as DecodeRequest,
   vocab: 0,
   imageTokenIndex: 0,
+  /** The model's max_position_embeddings: the cap on prompt_ids and answer_ids. */
+  positions: 0,
+  /** Each method's byte limit (stageRequestLimits, as the stages compute it). */
+  maxBytes: { Encode: 0, Generate: 0, Decode: 0 },
 };
+
+/** A stage's valid request padded with an unknown field to exactly `total` bytes on the wire. */
+function paddedTo(service: ServiceName, method: "Encode" | "Generate" | "Decode", total: number): Buffer {
+  const request = serializeRequest(service, method, valid[method.toLowerCase() as "encode"]);
+  // The field's header (tag and length varint) takes a few bytes: shrink the payload until it fits.
+  for (let payload = total - request.byteLength; payload >= 0; payload--) {
+    const field = lengthDelimitedField(PADDING_FIELD, Buffer.alloc(payload));
+    if (request.byteLength + field.byteLength === total) return Buffer.concat([request, field]);
+  }
+  throw new Error(`cannot pad a ${method} request of ${request.byteLength} bytes to ${total}`);
+}
+
+/** `count` ids of value 1 (one byte each), packed. */
+const ids = (count: number) => Array.from({ length: count }, () => 1);
 
 /** A tensor of a valid request with some fields changed. */
 function tensor(base: Tensor | null | undefined, overrides: Partial<Tensor>): Tensor {
@@ -189,7 +223,7 @@ const cases: HostileCase<StageApi>[] = [
     name: "Encode: garbage bytes",
     target: "vision",
     send: (api) => api.raw("VisionEncoder", "Encode", Buffer.from([0x0f, 0xff, 0xff])),
-    expect: status.INTERNAL,
+    expect: status.INVALID_ARGUMENT,
   },
   {
     name: "Encode: valid message cut short",
@@ -200,7 +234,7 @@ const cases: HostileCase<StageApi>[] = [
         "Encode",
         serializeRequest("VisionEncoder", "Encode", valid.encode).subarray(0, 64),
       ),
-    expect: status.INTERNAL,
+    expect: status.INVALID_ARGUMENT,
   },
   // --- LLMGenerator.Generate ---
   {
@@ -301,9 +335,8 @@ const cases: HostileCase<StageApi>[] = [
   {
     name: "Generate: garbage bytes",
     target: "llm",
-    send: (api) =>
-      api.raw("LLMGenerator", "Generate", Buffer.from([0x12, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80])),
-    expect: status.INTERNAL,
+    send: (api) => api.rawGenerate(Buffer.from([0x12, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80])),
+    expect: status.INVALID_ARGUMENT,
   },
   // --- PixelDecoder.Decode ---
   {
@@ -397,7 +430,131 @@ const cases: HostileCase<StageApi>[] = [
     name: "Decode: garbage bytes",
     target: "decoder",
     send: (api) => api.raw("PixelDecoder", "Decode", Buffer.from([0x1a, 0x05, 0x08])),
-    expect: status.INTERNAL,
+    expect: status.INVALID_ARGUMENT,
+  },
+  // --- sizes and caps, every stage (docs/limits.md) ---
+  {
+    name: "Encode: one byte over its byte limit",
+    target: "vision",
+    send: (api) =>
+      api.raw("VisionEncoder", "Encode", paddedTo("VisionEncoder", "Encode", valid.maxBytes.Encode + 1)),
+    expect: status.RESOURCE_EXHAUSTED,
+    details: /Encode request is \d+ bytes, over its \d+-byte limit/,
+  },
+  {
+    name: "Encode: exactly its byte limit is served",
+    target: "vision",
+    send: (api) =>
+      api.raw("VisionEncoder", "Encode", paddedTo("VisionEncoder", "Encode", valid.maxBytes.Encode)),
+    expect: status.OK,
+    timeMs: 20_000,
+  },
+  {
+    name: "Encode: 70 MiB (over PIXELLM_MAX_MESSAGE_BYTES)",
+    target: "vision",
+    send: (api) =>
+      api.raw("VisionEncoder", "Encode", lengthDelimitedField(PADDING_FIELD, Buffer.alloc(70 * 2 ** 20))),
+    expect: status.RESOURCE_EXHAUSTED,
+    details: /larger than max/,
+  },
+  {
+    name: "Encode: resized_rgb shape of 9 dimensions",
+    target: "vision",
+    send: (api) =>
+      api.encode(
+        encode({ resizedRgb: tensor(valid.encode.resizedRgb, { shape: [1, 1, 1, 1, 1, 1, 1, 1, 3] }) }),
+      ),
+    expect: status.INVALID_ARGUMENT,
+    details: /shape has more than 8 elements/,
+  },
+  {
+    name: "Generate: one byte over its byte limit",
+    target: "llm",
+    send: (api) => api.rawGenerate(paddedTo("LLMGenerator", "Generate", valid.maxBytes.Generate + 1)),
+    expect: status.RESOURCE_EXHAUSTED,
+    details: /Generate request is \d+ bytes, over its \d+-byte limit/,
+  },
+  {
+    name: "Generate: exactly its byte limit is served",
+    target: "llm",
+    send: (api) => api.rawGenerate(paddedTo("LLMGenerator", "Generate", valid.maxBytes.Generate)),
+    expect: status.OK,
+    timeMs: 20_000,
+  },
+  {
+    name: "Generate: prompt_ids one over the positions cap",
+    target: "llm",
+    send: (api) => api.generate(generate({ promptIds: [valid.imageTokenIndex, ...ids(valid.positions)] })),
+    expect: status.INVALID_ARGUMENT,
+    details: /prompt_ids has more than \d+ elements/,
+  },
+  {
+    name: "Generate: answer_ids one over the positions cap",
+    target: "llm",
+    send: (api) => api.generate(generate({ answerIds: ids(valid.positions + 1) })),
+    expect: status.INVALID_ARGUMENT,
+    details: /answer_ids has more than \d+ elements/,
+  },
+  {
+    name: "Generate: 16 MB of packed prompt_ids",
+    target: "llm",
+    send: (api) =>
+      api.rawGenerate(
+        Buffer.concat([
+          serializeRequest("LLMGenerator", "Generate", valid.generate),
+          lengthDelimitedField(2, Buffer.alloc(16 * 2 ** 20, 1)),
+        ]),
+      ),
+    expect: status.RESOURCE_EXHAUSTED,
+    details: /over its \d+-byte limit/,
+  },
+  {
+    // Under the field cap, over the context once the image's embeddings replace the placeholder.
+    name: "Generate: prompt ids plus the image over the context",
+    target: "llm",
+    send: (api) =>
+      api.generate(generate({ promptIds: [valid.imageTokenIndex, ...ids(valid.positions - 10)] })),
+    expect: status.INVALID_ARGUMENT,
+  },
+  {
+    name: "Generate: image_embeds shape of 9 dimensions",
+    target: "llm",
+    send: (api) =>
+      api.generate(
+        generate({
+          imageEmbeds: tensor(valid.generate.imageEmbeds, { shape: [1, 1, 1, 1, 1, 1, 1, 256, 64] }),
+        }),
+      ),
+    expect: status.INVALID_ARGUMENT,
+    details: /shape has more than 8 elements/,
+  },
+  {
+    name: "Decode: one byte over its byte limit",
+    target: "decoder",
+    send: (api) =>
+      api.raw("PixelDecoder", "Decode", paddedTo("PixelDecoder", "Decode", valid.maxBytes.Decode + 1)),
+    expect: status.RESOURCE_EXHAUSTED,
+    details: /Decode request is \d+ bytes, over its \d+-byte limit/,
+  },
+  {
+    name: "Decode: exactly its byte limit is served",
+    target: "decoder",
+    send: (api) =>
+      api.raw("PixelDecoder", "Decode", paddedTo("PixelDecoder", "Decode", valid.maxBytes.Decode)),
+    expect: status.OK,
+    timeMs: 20_000,
+  },
+  {
+    name: "Decode: codebook_hidden shape of 9 dimensions",
+    target: "decoder",
+    send: (api) =>
+      api.decode(
+        decode({
+          codebookHidden: tensor(valid.decode.codebookHidden, { shape: [1, 1, 1, 1, 1, 1, 1, 1, 64] }),
+        }),
+      ),
+    expect: status.INVALID_ARGUMENT,
+    details: /shape has more than 8 elements/,
   },
 ];
 
@@ -437,6 +594,13 @@ beforeAll(async () => {
   );
   const dims = modelDims(manifest);
   valid.vocab = dims.vocab;
+  valid.positions = dims.maxPositions;
+  const limits = stageRequestLimits(manifest);
+  valid.maxBytes = {
+    Encode: limits.vision.Encode!.maxBytes,
+    Generate: limits.llm.Generate!.maxBytes,
+    Decode: limits.decoder.Decode!.maxBytes,
+  };
   valid.imageTokenIndex = dims.imageTokenIndex;
   valid.generate = encodeGenerateRequest("hostile-valid", {
     promptIds: promptIdsForQuery(tokenizer, "Segment the ball.", manifest.tokens.codebookNames),
@@ -488,6 +652,8 @@ function environment(): HostileEnvironment<StageApi> {
       decode: (request) => decodeCall(request, deadline),
       raw: (service, method, bytes) =>
         call(service).rawUnary(`/pixellm.v1.${service}/${method}`, bytes, options(deadline)),
+      rawGenerate: (bytes) =>
+        call("LLMGenerator").rawStream("/pixellm.v1.LLMGenerator/Generate", bytes, options(deadline)),
     }),
     targets: {
       vision: target("vision-encoder", (deadline) => encodeCall(valid.encode, deadline)),
