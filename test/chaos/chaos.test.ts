@@ -43,6 +43,12 @@ const REQUESTS = 300;
 const CONCURRENCY = 16;
 /** The load phase's hard bound: requests still retrying then are counted lost. */
 const LOAD_BOUND_MS = 150_000;
+/**
+ * Request i is sent no sooner than i × PACE_MS after the start, so the load lasts at least
+ * REQUESTS × PACE_MS (42 s) however fast the machine answers: long enough for the monkey (a kill
+ * every 2–4 s) to hit every kind, twice on average, while requests are in flight.
+ */
+const PACE_MS = 140;
 
 let redis: RedisServer;
 let env: TestDeployment;
@@ -124,6 +130,9 @@ describe("chaos under load", () => {
       const worker = async () => {
         while (next < REQUESTS) {
           const i = next++;
+          const notBefore = started + i * PACE_MS;
+          if (Date.now() < notBefore)
+            await new Promise((resolve) => setTimeout(resolve, notBefore - Date.now()));
           outcomes.push(
             await sendUntilDone(
               clients,
@@ -211,7 +220,9 @@ describe("chaos under load", () => {
           `${o.end}: ${o.key} job ${[...o.jobIds].join(",")} after ${o.retries} retries; ${o.error ? `${status[o.error.code]} ${o.error.message}` : `last retry: ${o.retryMessages.at(-1)}`}`,
         );
 
-      expect(monkey.lost, "processes that never came back").toEqual([]);
+      expect(monkey.lost, `processes that never came back; events: ${JSON.stringify(monkey.events)}`).toEqual(
+        [],
+      );
       expect(Object.values(report.kills).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10);
       for (const [kind, kills] of Object.entries(report.kills))
         expect(kills, `${kind} processes killed`).toBeGreaterThanOrEqual(1);
