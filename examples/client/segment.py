@@ -20,52 +20,7 @@ import struct
 
 import grpc
 
-
-def encode_varint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def bytes_field(field, data):
-    return encode_varint(field << 3 | 2) + encode_varint(len(data)) + data
-
-
-def read_varint(buf, pos):
-    result, shift = 0, 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-
-
-def fields(buf):
-    """Yields (field number, wire type, raw value) of a serialized message."""
-    pos = 0
-    while pos < len(buf):
-        key, pos = read_varint(buf, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = read_varint(buf, pos)
-        elif wire == 1:
-            value, pos = buf[pos:pos + 8], pos + 8
-        elif wire == 2:
-            size, pos = read_varint(buf, pos)
-            value, pos = buf[pos:pos + size], pos + size
-        elif wire == 5:
-            value, pos = buf[pos:pos + 4], pos + 4
-        else:
-            raise ValueError(f"unsupported wire type {wire} for field {field}")
-        yield field, wire, value
+from protowire import fields, length_delimited
 
 
 def packed_doubles(value):
@@ -111,7 +66,7 @@ def main():
     args = parser.parse_args()
 
     with open(args.image, "rb") as f:
-        request = bytes_field(1, f.read()) + bytes_field(2, args.query.encode("utf-8"))
+        request = length_delimited(1, f.read()) + length_delimited(2, args.query.encode("utf-8"))
     metadata = [("authorization", "Bearer " + os.environ["PIXELLM_API_KEY"])] if os.environ.get("PIXELLM_API_KEY") else []
     raw = {"request_serializer": lambda b: b, "response_deserializer": lambda b: b}
     with channel(args) as ch:

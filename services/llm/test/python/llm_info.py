@@ -8,10 +8,15 @@ minimal protobuf field reader) and prints what it got as one JSON object.
     /usr/bin/python3 services/llm/test/python/llm_info.py 127.0.0.1:7102
 """
 import json
+import os
 import struct
 import sys
 
 import grpc
+
+# The wire helpers the repository's Python client example uses (one implementation).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../../examples/client"))
+from protowire import fields, length_delimited  # noqa: E402
 
 HEALTH_STATUS = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
 
@@ -27,54 +32,6 @@ BATCH_STATS = {
     9: "rejected", 10: "failed", 11: "queued", 12: "running",
 }
 NESTED = {"stats": BATCH_STATS}
-
-
-def encode_varint(value):
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def string_field(field, text):
-    data = text.encode("utf-8")
-    return encode_varint(field << 3 | 2) + encode_varint(len(data)) + data
-
-
-def read_varint(buf, pos):
-    result, shift = 0, 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-
-
-def fields(buf):
-    """Yields (field number, wire type, raw value) of a serialized message."""
-    pos = 0
-    while pos < len(buf):
-        key, pos = read_varint(buf, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = read_varint(buf, pos)
-        elif wire == 1:
-            value, pos = buf[pos:pos + 8], pos + 8
-        elif wire == 2:
-            size, pos = read_varint(buf, pos)
-            value, pos = buf[pos:pos + size], pos + size
-        elif wire == 5:
-            value, pos = buf[pos:pos + 4], pos + 4
-        else:
-            raise ValueError(f"unsupported wire type {wire} for field {field}")
-        yield field, wire, value
 
 
 def decode(buf, names):
@@ -101,7 +58,7 @@ def main():
         check = channel.unary_unary("/grpc.health.v1.Health/Check", **raw)
         health = {}
         for service in ["", "pixellm.v1.LLMGenerator", "liveness"]:
-            reply = check(string_field(1, service), timeout=10)
+            reply = check(length_delimited(1, service.encode("utf-8")), timeout=10)
             status = dict((f, v) for f, _, v in fields(reply)).get(1, 0)
             health[service] = HEALTH_STATUS.get(status, "UNKNOWN")
         info = channel.unary_unary("/pixellm.v1.LLMGenerator/Info", **raw)(b"", timeout=10)
