@@ -58,6 +58,17 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
     return known(view?.tenant === tenant.name ? view : undefined, id);
   };
 
+  /**
+   * What runs before a request's image is decoded, cheapest refusal first: the tenant's
+   * permissions, the idempotency key (SubmitJob's; empty otherwise), a full queue; then admission.
+   */
+  const admit = async (request: SegmentRequest__Output, tenant: Tenant, idempotencyKey = "") => {
+    checkTenantRequest(tenant, request);
+    checkIdempotencyKey(idempotencyKey);
+    await deps.submitter.shedIfFull();
+    return deps.admission.admit(request);
+  };
+
   /** Admits and submits a synchronous request as a job; the call's cancellation cancels it. */
   const start = async (
     call:
@@ -66,9 +77,7 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
     tenant: Tenant,
   ) => {
     const context = callContext(call);
-    checkTenantRequest(tenant, call.request);
-    await deps.submitter.shedIfFull();
-    const admitted = await deps.admission.admit(call.request);
+    const admitted = await admit(call.request, tenant);
     // The call lasts as long as its job: it must not keep the encoded image (a view of the whole
     // received message, up to GATEWAY_MAX_IMAGE_BYTES) alive that long once it is admitted.
     call.request.image = EMPTY_IMAGE;
@@ -114,15 +123,12 @@ export function gatewayHandlers(deps: GatewayHandlersDeps): grpc.UntypedServiceI
     SubmitJob: unary<SubmitJobRequest__Output, Job>(async (call, tenant) => {
       const request = call.request.request;
       if (!request) throw new EngineError("invalid_argument", "request is required");
-      checkTenantRequest(tenant, request);
-      checkIdempotencyKey(call.request.idempotencyKey);
-      await deps.submitter.shedIfFull();
-      const admitted = await deps.admission.admit(request);
+      const key = call.request.idempotencyKey;
+      const admitted = await admit(request, tenant, key);
       const deadline =
         call.request.deadlineUnixMs > 0 ? call.request.deadlineUnixMs : Date.now() + deps.defaultTimeoutMs;
       if (deadline <= Date.now())
         throw new EngineError("invalid_argument", "deadline_unix_ms is in the past");
-      const key = call.request.idempotencyKey;
       const { view, created } = await deps.submitter.submit(admitted, {
         deadline,
         tenant,
