@@ -79,7 +79,6 @@ export class Orchestrator {
         this.deps.maxMaskPixels,
         "the answer names",
       );
-      await this.checkLive(context, job);
       await job.report({ kind: "stage", stage: "decoder" });
       const decoded = await this.deps.stages.decode(
         {
