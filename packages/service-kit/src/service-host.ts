@@ -97,19 +97,19 @@ export class ServiceHost {
     const names = options.services.map((s) => s.name);
     // Reflection lists only what this server serves (the package defines every stage's service).
     new ReflectionService(packageDefinition(), { services: names }).addToServer(server);
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      );
-    });
+    const port = await bind(server, `${options.host}:${options.port}`, options.tls);
     options.logger.info("listening", { port, services: names.join(",") });
     const probes = options.healthPort === undefined ? undefined : new grpc.Server();
     const host = new ServiceHost(server, port, names, options.logger, probes);
-    if (probes)
-      await bindHealthPort(probes, `${options.host}:${options.healthPort}`, options.logger).catch((error) => {
-        server.forceShutdown(); // the caller may retry in this process
-        throw error;
-      });
+    if (probes) {
+      const healthPort = await bind(probes, `${options.host}:${options.healthPort}`, undefined).catch(
+        (error: unknown) => {
+          server.forceShutdown(); // the caller may retry in this process
+          throw error;
+        },
+      );
+      options.logger.info("health port listening", { port: healthPort });
+    }
     return host;
   }
 
@@ -169,11 +169,11 @@ function serverOptions(options: HostOptions): grpc.ServerOptions {
   };
 }
 
-async function bindHealthPort(probes: grpc.Server, address: string, logger: Logger): Promise<void> {
-  const port = await new Promise<number>((resolve, reject) => {
-    probes.bindAsync(address, serverCredentials(undefined), (error, bound) =>
+/** Binds `server` to `address` (TLS with `tls`, plaintext without) and resolves to its port. */
+function bind(server: grpc.Server, address: string, tls: ServerTls | undefined): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, serverCredentials(tls), (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });
-  logger.info("health port listening", { port });
 }
