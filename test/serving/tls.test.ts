@@ -98,6 +98,24 @@ describe("mutual TLS between the gateway and the stages", () => {
   });
 });
 
+/** `pixellm client segment --json` against the gateway over TLS, with `extra` arguments. */
+function clientSegment(...extra: string[]): ReturnType<typeof pixellm> {
+  return pixellm([
+    "client",
+    "segment",
+    "--address",
+    gateway,
+    "--tls-ca",
+    certs.ca,
+    ...extra,
+    "--image",
+    SHAPES,
+    "--query",
+    QUERY,
+    "--json",
+  ]);
+}
+
 describe("TLS on the gateway's public port", () => {
   it("refuses a plaintext client (UNAVAILABLE)", async () => {
     const client = new PixelLMClient(gateway);
@@ -111,19 +129,7 @@ describe("TLS on the gateway's public port", () => {
   });
 
   it("answers `pixellm client segment --tls-ca` with the same answer", async () => {
-    const result = await pixellm([
-      "client",
-      "segment",
-      "--address",
-      gateway,
-      "--tls-ca",
-      certs.ca,
-      "--image",
-      SHAPES,
-      "--query",
-      QUERY,
-      "--json",
-    ]);
+    const result = await clientSegment();
     // Node may warn (DEP0123) that an IP address is not sent as TLS SNI; nothing else is printed.
     expect(result.stderr.replace(/^.*(DEP0123|--trace-deprecation).*\n/gm, "")).toBe("");
     expect(result.code).toBe(0);
@@ -132,21 +138,7 @@ describe("TLS on the gateway's public port", () => {
   });
 
   it("answers `pixellm client` with --tls-server-name (the name the certificate carries, not the address)", async () => {
-    const result = await pixellm([
-      "client",
-      "segment",
-      "--address",
-      gateway,
-      "--tls-ca",
-      certs.ca,
-      "--tls-server-name",
-      certs.serverName,
-      "--image",
-      SHAPES,
-      "--query",
-      QUERY,
-      "--json",
-    ]);
+    const result = await clientSegment("--tls-server-name", certs.serverName);
     expect(result.code).toBe(0);
     expect((JSON.parse(result.stdout) as { text: string }).text).toBe(reference.text);
   });
