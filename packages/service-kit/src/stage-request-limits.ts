@@ -10,7 +10,7 @@
  * Symbolic graph dimensions (batch, images) count as 1.
  */
 import { type BundleManifest, isDumpOutput } from "@pixellm/bundle";
-import { DTYPE_BYTES } from "@pixellm/tensor";
+import { DTYPE_BYTES, byteLengthOf } from "@pixellm/tensor";
 import type { RequestLimits } from "./request-limits";
 import type { FieldCaps } from "./wire-caps";
 
@@ -73,9 +73,6 @@ export function stageRequestLimits(manifest: BundleManifest): StageRequestLimits
 type GraphValues = BundleManifest["graphs"]["vision"]["inputs"];
 
 function sumBytes(values: GraphValues): number {
-  return values.reduce(
-    (sum, v) =>
-      sum + v.dims.reduce<number>((n, d) => n * (typeof d === "number" ? d : 1), DTYPE_BYTES[v.dtype]),
-    0,
-  );
+  const oneIfSymbolic = (d: GraphValues[number]["dims"][number]) => (typeof d === "number" ? d : 1);
+  return values.reduce((sum, v) => sum + byteLengthOf(v.dtype, v.dims.map(oneIfSymbolic)), 0);
 }
