@@ -126,9 +126,13 @@ export class BullJobQueue implements JobQueue {
 
   async get(id: string): Promise<JobView | undefined> {
     const job = await this.queue.getJob(id);
-    if (job) return this.view(job);
-    const tombstone = await this.redis.get(this.options.keys.cancelled(id));
-    return tombstone && tombstone !== "1" ? (JSON.parse(tombstone) as JobView) : undefined;
+    return job ? this.view(job) : this.tombstone(id);
+  }
+
+  /** A job cancelled while queued is removed from BullMQ; its cancel marker holds its final view. */
+  private async tombstone(id: string): Promise<JobView | undefined> {
+    const marker = await this.redis.get(this.options.keys.cancelled(id));
+    return marker && marker !== "1" ? (JSON.parse(marker) as JobView) : undefined;
   }
 
   async retry(id: string, deadline: number): Promise<JobView | undefined> {
@@ -148,7 +152,7 @@ export class BullJobQueue implements JobQueue {
 
   async cancel(id: string): Promise<JobView | undefined> {
     const job = await this.queue.getJob(id);
-    if (!job) return this.get(id);
+    if (!job) return this.tombstone(id);
     const view = await this.view(job);
     if (!view || TERMINAL_STATES.has(view.state)) return view;
     const ttl = this.options.resultTtlSeconds;
