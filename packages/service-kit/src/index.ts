@@ -36,8 +36,8 @@ export {
   type HostOptions,
   type ConnectionLimits,
 } from "./service-host";
-export { type RequestLimits, type MethodLimits, RefusedRequest, largestLimit } from "./request-limits";
-export { checkFieldCaps, countVarints, FieldCapError, type FieldCap, type FieldCaps } from "./wire-caps";
+export { type RequestLimits, type MethodLimits, largestLimit } from "./request-limits";
+export { type FieldCaps } from "./wire-caps";
 export { type CallLimit } from "./call-limit";
 export { stageRequestLimits, REQUEST_ENVELOPE_BYTES, type StageRequestLimits } from "./stage-request-limits";
 export { callContext, type CallContext } from "./call-context";
@@ -64,7 +64,6 @@ export {
   stageClientTlsSettings,
   serverTlsOf,
   stageClientTlsOf,
-  serverCredentials,
   channelSecurity,
   type ServerTls,
   type ClientTls,
