@@ -27,12 +27,13 @@ export function authInterceptor(
       return new grpc.ServerInterceptingCall(call);
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
-        const tenant = directory.identify(presentedKey(metadata));
+        const presented = presentedKey(metadata);
+        const tenant = directory.identify(presented);
         if (!tenant) {
           // next() is never called: the message is never read, so the call costs no memory.
           call.sendStatus({
             code: grpc.status.UNAUTHENTICATED,
-            details: presentedKey(metadata)
+            details: presented
               ? "the API key is not valid"
               : "an API key is required (metadata authorization: Bearer <key>, or x-api-key)",
             metadata: new grpc.Metadata(),
