@@ -53,25 +53,26 @@ export async function startGateway(
   config: GatewayConfig,
   logger: Logger = createLogger({ service: "gateway", level: config.logLevel }),
 ): Promise<RunningGateway> {
+  const embedded = config.mode === "embedded";
   // Checked first: bad certificate files stop the start before anything is opened.
   const tls = serverTlsOf(config);
-  const stageTls = config.mode === "embedded" ? undefined : stageClientTlsOf(config);
+  const stageTls = embedded ? undefined : stageClientTlsOf(config);
   const tenants = new TenantDirectory(
     config.tenantsFile ? readTenantsFile(config.tenantsFile) : [],
     config.apiKeys,
   );
-  const connection = config.mode === "embedded" ? undefined : redisOptions(config);
+  const connection = embedded ? undefined : redisOptions(config);
   const redis = connection && (await connectRedis({ ...connection, maxRetriesPerRequest: 3 }));
-  if (redis) logConnectionState(redis, logger);
-  if (redis)
+  if (redis) {
+    logConnectionState(redis, logger);
     await checkRedis(redis, config.redisCheck, logger).catch((error: unknown) => {
       redis.disconnect();
       throw error;
     });
+  }
   const bundle = await loadBundle(config.bundle, config.verify);
   const tokenizer = await loadTokenizer(config.bundle);
   const keys = new RedisKeys(config.keyPrefix);
-  const embedded = config.mode === "embedded";
   const blobs: BlobStore = redis
     ? new RedisBlobStore(redis, {
         ledger: keys.checkpointLedger,
