@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { ConfigError } from "@pixellm/service-kit";
-import { hashApiKey } from "./api-key-hash";
+import { apiKeyDigest } from "./api-key-hash";
 import { type Tenant, operatorTenant } from "./tenant";
 import type { TenantEntry } from "./tenants-file";
 
@@ -31,7 +31,7 @@ export class TenantDirectory {
         `tenant name ${DEFAULT_TENANT} is taken by PIXELLM_API_KEYS; rename that tenant in PIXELLM_TENANTS_FILE`,
       );
     const operator = operatorTenant(DEFAULT_TENANT);
-    const plain = plainKeys.map((key) => ({ digest: Buffer.from(hashApiKey(key), "hex"), tenant: operator }));
+    const plain = plainKeys.map((key) => ({ digest: apiKeyDigest(key), tenant: operator }));
     this.digests = [...fromFile, ...plain];
     this.anonymous = this.digests.length === 0 ? operatorTenant(ANONYMOUS_TENANT) : undefined;
   }
@@ -45,7 +45,7 @@ export class TenantDirectory {
   identify(presented: string | undefined): Tenant | undefined {
     if (this.anonymous) return this.anonymous;
     if (!presented) return undefined;
-    const digest = Buffer.from(hashApiKey(presented), "hex");
+    const digest = apiKeyDigest(presented);
     let match: Tenant | undefined;
     // Every digest is compared, whatever matched, so the time does not depend on the tenant.
     for (const entry of this.digests) if (timingSafeEqual(entry.digest, digest)) match = entry.tenant;
