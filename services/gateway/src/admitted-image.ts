@@ -7,7 +7,7 @@
 import { status } from "@grpc/grpc-js";
 import type { RgbImage } from "@pixellm/image";
 import { makeTensor } from "@pixellm/tensor";
-import { JobFailureError } from "./queue/job-queue";
+import { JobFailureError } from "./queue/job-failure";
 import type { RedisKeys } from "./redis-keys";
 import type { BlobStore } from "./store/blob-store";
 import { pack, unpack } from "./store/packed";

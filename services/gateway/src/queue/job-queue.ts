@@ -55,8 +55,8 @@ export interface ProcessContext {
 /** Runs a job; throw a JobFailureError to fail it (retryable failures are retried with backoff). */
 export type JobProcessor = (data: JobData, context: ProcessContext) => Promise<JobResult>;
 
-// The failure vocabulary is part of the contract: processors throw JobFailureError.
-export { JobFailureError, cancelledFailure, failureOf } from "./job-failure";
+// Processors throw JobFailureError; the rest of the failure vocabulary is job-failure.ts's.
+export { JobFailureError } from "./job-failure";
 
 /** A job that ended FAILED with a failure that submitting again may fix. */
 export function failedRetryably(view: JobView): boolean {
