@@ -57,7 +57,7 @@ export {
   type WorkerOptions,
 } from "./worker/worker-stages";
 export { GREEDY, argmax, createSampler, type SamplingOptions } from "./generation/sampler";
-export { codebookPositions } from "./generation/codebook";
+export { codebookPositions } from "@pixellm/pipeline";
 export type { GenerationRequest, GenerationResult, FinishReason } from "./generation/request";
 export {
   PixelLMEngine,

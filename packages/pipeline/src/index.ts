@@ -15,3 +15,4 @@ export {
   type SequencePositions,
 } from "./sequence-positions";
 export { checkMaskBudget, codebookStateCount, maskTargets } from "./mask-budget";
+export { codebookPositions } from "./codebook";

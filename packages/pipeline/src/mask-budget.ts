@@ -6,6 +6,7 @@
  * LLM and the decoder to generated answers.
  */
 import { EngineError } from "@pixellm/errors";
+import { codebookPositions } from "./codebook";
 
 /**
  * Targets of an answer with `codebookStates` codebook (SEG) states: one per whole group of
@@ -16,14 +17,10 @@ export function maskTargets(codebookStates: number, codebookSize: number): numbe
   return codebookStates % codebookSize === 0 ? codebookStates / codebookSize : 0;
 }
 
-/**
- * The codebook states a full id sequence (prompt, then answer) yields: its SEG ids after the
- * first position (codebook.ts: the state before each such id is gathered).
- */
+/** The codebook states a full id sequence (prompt, then answer) yields (codebook.ts). */
 export function codebookStateCount(ids: readonly number[], segIds: ReadonlySet<number>): number {
-  let count = 0;
-  for (let t = 1; t < ids.length; t++) if (segIds.has(ids[t]!)) count++;
-  return count;
+  // The count does not depend on where the image's embeddings shift the positions.
+  return codebookPositions(ids, segIds, 0).length;
 }
 
 /**

@@ -11,8 +11,12 @@
 import { EngineError } from "@pixellm/errors";
 import { makeTensor } from "@pixellm/tensor";
 import { asEngineError } from "../stages/outcome";
-import { type SequencePositions, embeddedLength, sequencePositions } from "@pixellm/pipeline";
-import { codebookPositions } from "./codebook";
+import {
+  type SequencePositions,
+  codebookPositions,
+  embeddedLength,
+  sequencePositions,
+} from "@pixellm/pipeline";
 import type { FinishReason, GenerationRequest, GenerationResult } from "./request";
 import { type PrefillInput, type RunOutput, type SequenceModel, imageSplice } from "./sequence-model";
 import { GREEDY, type TokenSampler, createSampler } from "./sampler";
