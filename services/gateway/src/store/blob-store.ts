@@ -104,6 +104,7 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
+    this.sweep();
     this.store(key, value, ttlSeconds, false);
     return Promise.resolve();
   }
@@ -116,8 +117,8 @@ export class MemoryBlobStore implements BlobStore {
     return Promise.resolve(true);
   }
 
+  /** Call after `sweep` (an expired entry is replaced, not extended). */
   private store(key: string, value: Uint8Array, ttlSeconds: number, budgeted: boolean): void {
-    this.sweep();
     const expires = Date.now() + ttlSeconds * 1000;
     const existing = this.values.get(key);
     if (existing) existing.expires = Math.max(existing.expires, expires);
