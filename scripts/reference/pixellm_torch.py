@@ -210,10 +210,11 @@ class Llama:
     def embed(self, ids):
         return F.embedding(ids, self.w["model.embed_tokens.weight"])
 
-    def forward(self, inputs_embeds, attention_mask, past_key_values=None):
+    def forward(self, inputs_embeds, attention_mask, past_key_values=None, layer_outputs=None):
         """inputs_embeds [B, S, H] after `past_key_values` (per layer (k, v) [B, kv_heads, P, d], or
         None); attention_mask [B, P+S] covers both. Returns the post-norm hidden states [B, S, H],
-        the logits [B, S, V] and the layers' (k, v) over all P+S positions."""
+        the logits [B, S, V] and the layers' (k, v) over all P+S positions. A list given as
+        `layer_outputs` receives each layer's output [B, S, H] (training probes read them)."""
         bsz, seq, _ = inputs_embeds.shape
         past = 0 if past_key_values is None else past_key_values[0][0].shape[2]
         dtype = inputs_embeds.dtype
@@ -257,6 +258,8 @@ class Llama:
                 lw("mlp.down_proj.weight"),
             )
             h = residual + mlp
+            if layer_outputs is not None:
+                layer_outputs.append(h)
         h = rms_norm(h, self.w["model.norm.weight"], self.eps)
         logits = F.linear(h, self.w["lm_head.weight"])
         return h, logits, present
@@ -535,8 +538,9 @@ class PixelLM:
         score = (pred.sigmoid().flatten(1) * (pred > 0).flatten(1)).sum(1) / ((pred > 0).flatten(1).sum(1) + 1e-6)
         return low_res[:, 0], pred, score
 
-    def low_res_masks(self, fused, features):
-        """The 2-level decoder: fused prompts [N, 2, D] and features [2, D, 32, 32] -> [N, 1, 128, 128] logits."""
+    def low_res_masks(self, fused, features, levels=SCALES):
+        """The 2-level decoder: fused prompts [N, 2, D] and features [2, D, 32, 32] -> [N, 1, 128, 128] logits.
+        `levels` < 2 stops early (training's cheap first stage): the sum of those levels alone."""
         d = self.cfg["out_dim"]
         grid = features.shape[-1]
         sparse = torch.cat([torch.empty((fused.shape[0], 0, d)), fused], dim=1)
@@ -547,7 +551,7 @@ class PixelLM:
         image_pe = image_pe.unsqueeze(0)
         low_res = torch.zeros([sparse.shape[0], 1, LOW_RES, LOW_RES]).to(features)
         level_masks = None
-        for l in range(SCALES):
+        for l in range(levels):
             level_masks = predict_masks(
                 self.w, self.cfg, features[l].unsqueeze(0), image_pe, sparse[:, l].unsqueeze(1), dense, l,
                 level_masks if l > 0 else None,

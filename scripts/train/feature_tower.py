@@ -32,6 +32,16 @@ def patch_embedding(width, patch):
     return weight
 
 
+def position_code(rows, cols):
+    """[..., 16]: the sine-cosine code of canvas-normalised coordinates (0 to 1) that the position
+    table gives each patch; also what the oracle prompts say about where an object is."""
+    codes = []
+    for k in range(POSITION_CHANNELS // 4):
+        f = math.pi * (2 ** k)
+        codes += [torch.sin(f * rows), torch.cos(f * rows), torch.sin(f * cols), torch.cos(f * cols)]
+    return torch.stack(codes, -1)
+
+
 def position_table(rows, width):
     """[rows + 1, width]: the official table is a side×side grid in its first side² rows (PixelLM's
     448 rebuild reads it so, and gives CLS the last row): sine-cosine codes of (row, column) in the
@@ -40,11 +50,7 @@ def position_table(rows, width):
     table = torch.zeros(rows + 1, width)
     centres = (torch.arange(side) + 0.5) / side
     r, c = torch.meshgrid(centres, centres, indexing="ij")
-    codes = []
-    for k in range(POSITION_CHANNELS // 4):
-        f = math.pi * (2 ** k)
-        codes += [torch.sin(f * r), torch.cos(f * r), torch.sin(f * c), torch.cos(f * c)]
-    table[:side * side, width - POSITION_CHANNELS:] = torch.stack(codes, -1).reshape(side * side, -1)
+    table[:side * side, width - POSITION_CHANNELS:] = position_code(r, c).reshape(side * side, -1)
     return table
 
 
