@@ -11,12 +11,10 @@ part of the checkpoint."""
 import torch
 import torch.nn.functional as F
 
+from decoder_pretraining import COLOURS, KINDS
 from feature_tower import position_code, POSITION_CHANNELS
 
 PROBE_LAYER = 1  # the output of the LLM's second layer: two more layers route what it sees
-LLM_GRID = 16
-COLOURS = 11  # background + 10 colours
-KINDS = 6  # background + 5 shapes
 OWNER_FRACTION = 0.3  # a token belongs to the object covering this much of it, if any
 
 

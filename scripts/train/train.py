@@ -2,12 +2,14 @@
 """Trains the demo PixelLM on the synthetic MUSE data prepared by prepare.ts and writes its
 checkpoint in the official layout (WORK/checkpoint/model.safetensors beside the configs and
 tokenizer files prepare.ts wrote, and WORK/vision-tower/model.safetensors). Four phases: the
-vision tower set by construction (feature_tower.py), the pixel decoder on oracle prompts
-(decoder_pretraining.py), the LLM taught to answer and to produce those prompts, then everything
-but the tower on PixelLM's own loss (pixellm_training.py). Recipe and loss curve:
-scripts/train/README.md.
+vision tower set by construction (feature_tower.py), the pixel decoder on oracle prompts, its
+first level alone and then both (decoder_pretraining.py), the LLM taught to answer and to produce
+those prompts after a warm-up without the image, then everything but the tower on PixelLM's own
+loss (pixellm_training.py); linear probes (scene_probe.py) ask the decoder's features and the
+LLM's image tokens what object each cell belongs to. Recipe and loss curve: scripts/train/README.md.
 
-usage: train.py --work WORK [--seed 0] [--decoder-steps N] [--llm-steps N] [--joint-steps N] [--threads 2]
+usage: train.py --work WORK [--seed 0] [--coarse-steps N] [--decoder-steps N] [--llm-steps N]
+                [--blind-steps N] [--joint-steps N] [--threads 2]
 """
 import argparse
 import json
