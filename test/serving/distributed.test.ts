@@ -9,6 +9,7 @@ import { PixelLMEngine } from "@pixellm/engine";
 import { gatewayConfig, startGateway } from "@pixellm/gateway";
 import { type ManagedProcess, batchTotals, stageInfo } from "@pixellm/launcher";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../support/call-failure";
 import { REDIS_URL, type TestDeployment, startTestDeployment } from "../support/deployment";
 import { shapesImage } from "../support/images";
 
@@ -31,15 +32,6 @@ afterAll(async () => {
 /** A distinct image per index (distinct bytes: no vision checkpoint is shared). */
 const image = (i: number) =>
   shapesImage(160 + 8 * (i % 40), 120 + 4 * Math.floor(i / 40), i % 3 === 0 ? "jpeg" : "png", i);
-
-async function failure(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { code: number; details: string } | undefined;
-  if (!error) throw new Error("expected the call to fail");
-  return error;
-}
 
 const stages = () => ({
   vision: env.deployment.byRole("vision-encoder"),

@@ -8,6 +8,7 @@ import { Metadata, credentials, status } from "@grpc/grpc-js";
 import { services } from "@pixellm/api";
 import { PixelLMClient } from "@pixellm/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../../../test/support/call-failure";
 import { shapesImage } from "../../../test/support/images";
 import { makeTinyBundle } from "../../../test/support/tiny-bundle";
 import { hashApiKey } from "../src/tenants/api-key-hash";
@@ -44,15 +45,6 @@ let bundleDir: string;
 beforeAll(async () => {
   bundleDir = (await makeTinyBundle()).bundleDir;
 }, 240_000);
-
-async function failure(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { code: number; details: string } | undefined;
-  if (!error) throw new Error("expected the call to fail");
-  return error;
-}
 
 describe.each(["redis", "embedded"] as const)("tenants (%s mode)", (mode) => {
   let gateway: TenantGateway;
