@@ -19,7 +19,14 @@ const PNG_MAGIC = "89504e470d0a1a0a";
 interface Summary {
   settings: { model: string; concurrency: number; maxNewTokens: number; seed: number };
   questions: number;
-  overall: { gIoU: number; cIoU: number; questions: number; targets: number; images: number };
+  overall: {
+    gIoU: number;
+    cIoU: number;
+    questions: number;
+    targets: number;
+    images: number;
+    referenceAgreement: number | null;
+  };
   fewTargets: { questions: number };
   manyTargets: { questions: number };
   byTargets: { targets: number; summary: { questions: number } }[];
@@ -32,6 +39,8 @@ interface Question {
   record: number;
   question: number;
   prompt: string;
+  referenceAnswer?: string;
+  matchesReference?: boolean;
   targets: number;
   predictions: number;
   iou: number | null;
@@ -77,7 +86,9 @@ describe("pixellm eval", () => {
     const result = await evalMini(out, "--model", env.tiny.bundleDir, "--concurrency", "3");
     expect(result.stderr).not.toMatch(STACK_FRAME);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^all\s+10\s+21\s+0\.\d{4}\s+0\.\d{4}$/m);
+    // The last column, answers that say the file's reference answers: none of the tiny model's.
+    expect(result.stdout).toMatch(/answer = reference$/m);
+    expect(result.stdout).toMatch(/^all\s+10\s+21\s+0\.\d{4}\s+0\.\d{4}\s+0\.000$/m);
     expect(result.stdout).toMatch(/^many \(> 3 targets\)\s+2\s+9\s/m);
     inProcess = await report(out);
     const { summary, questions } = inProcess;
@@ -98,6 +109,7 @@ describe("pixellm eval", () => {
       expect(score).toBeLessThan(0.3);
     }
     expect(summary.questionsPerSecond).toBeGreaterThan(0);
+    expect(summary.overall.referenceAgreement).toBe(0);
     expect(questions.map((q) => [q.record, q.question])).toEqual([
       [0, 0],
       [0, 1],
@@ -112,6 +124,8 @@ describe("pixellm eval", () => {
     ]);
     for (const q of questions) {
       expect(q.prompt).toMatch(/ Please (respond with|output) segmentation mask\.$/);
+      expect(q.referenceAnswer).toContain("{seg}");
+      expect(q.matchesReference).toBe(false);
       // The tiny model's planted answer has one codebook group: one mask per question.
       expect(q.predictions).toBe(1);
       expect(q.pairs).toHaveLength(Math.max(q.targets, q.predictions));

@@ -108,6 +108,40 @@ describe("runEval", () => {
     expect(summary.manyTargets.gIoU).toBeCloseTo(1, 4);
   });
 
+  it("tells how many answers say what the file's reference answers say", async () => {
+    // Every question of the mini file has a reference; the fake model says it, with the
+    // pipeline's placeholders, except for record 0 (an answer naming something else).
+    const { segmenter } = fakeSegmenter((record, question) => {
+      const perfect = perfectAnswer(record, question);
+      let k = 0;
+      const said = record.questions[question]!.textAnswer!.replace(/\{seg\}/g, () => ` <mask:${k++}> `);
+      return { ...perfect, text: record.index === 0 ? "Sure, something else <mask:0> ." : said };
+    });
+    const run = await runEval({
+      records,
+      imagesDir: path.join(MINI, "images"),
+      segmenter,
+      concurrency: 2,
+      seed: 0,
+    });
+    expect(run.outcomes.map((o) => o.matchesReference)).toEqual([
+      false,
+      false,
+      ...Array<boolean>(8).fill(true),
+    ]);
+    expect(run.outcomes[2]!.referenceAnswer).toBe("{seg} and {seg} are round.");
+    const summary = summarize(run);
+    expect(summary.overall.referenceAgreement).toBeCloseTo(8 / 10, 12);
+    // Record 0's questions have 1 and 2 targets, beside four other 1-target questions and one
+    // other 2-target question, which agree.
+    const byTargets = Object.fromEntries(
+      summary.byTargets.map((g) => [g.targets, g.summary.referenceAgreement]),
+    );
+    expect(byTargets[1]).toBeCloseTo(4 / 5, 12);
+    expect(byTargets[2]).toBeCloseTo(1 / 2, 12);
+    expect(byTargets[5]).toBe(1);
+  });
+
   it("evaluates only the first --limit questions", async () => {
     const { segmenter, stats } = fakeSegmenter(() => undefined);
     const run = await runEval({

@@ -1,6 +1,6 @@
 export { MuseFormatError } from "./errors";
 export type { MuseQuestion, MuseRecord, MuseTarget, Segmentation, SegmentationPart } from "./record";
-export { parseRecords } from "./parse-records";
+export { SEG_PLACEHOLDER, parseRecords } from "./parse-records";
 export { loadMuseFile } from "./load-file";
 export { imageCandidates, resolveImagePath } from "./image-path";
 export { targetMask } from "./target-mask";

@@ -8,7 +8,7 @@ import { MuseFormatError } from "./errors";
 import type { MuseQuestion, MuseRecord, MuseTarget, Segmentation, SegmentationPart } from "./record";
 
 /** The placeholder a `text_answers` entry has once per target. */
-const SEG_PLACEHOLDER = "{seg}";
+export const SEG_PLACEHOLDER = "{seg}";
 
 type Json = unknown;
 type JsonObject = Readonly<Record<string, Json>>;

@@ -1,7 +1,8 @@
 /**
  * The report of `pixellm eval` in its output directory:
  *   summary.json    scores (overall, few/many targets, per number of targets), counts, speed, settings
- *   questions.json  every question: prompt, answer, matched pairs with their I, U and IoU, errors
+ *   questions.json  every question: prompt, answer (and the file's reference answer, with whether they
+ *                   agree), matched pairs with their I, U and IoU, errors
  *   overlays/       the worst questions, prediction beside ground truth
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -56,6 +57,9 @@ export async function writeEvalReport(
         ...(o.family !== undefined ? { family: o.family } : {}),
         prompt: o.prompt,
         answer: o.answer,
+        ...(o.referenceAnswer !== undefined
+          ? { referenceAnswer: o.referenceAnswer, matchesReference: o.matchesReference }
+          : {}),
         ...(o.error !== undefined ? { error: o.error } : {}),
         targets: o.score.targets,
         predictions: o.score.predictions,

@@ -1,6 +1,7 @@
 /**
  * The scores of a run: overall, "few" and "many" targets (FEW_TARGETS_MAX), per number of
- * targets, and per question family when the file names them. Each breakdown applies the
+ * targets, and per question family when the file names them; each with the share of answers
+ * that say what the file's reference answers say. Each breakdown applies the
  * official per-image formula to the image's questions in that group, as if the file held only
  * those questions. Images are added in file order, so the sums (and their last bits) do not
  * depend on the order answers arrived in.
@@ -8,12 +9,21 @@
 import { FEW_TARGETS_MAX, type MetricSummary, MuseMetric, type QuestionScore } from "@pixellm/muse";
 import type { EvalRun, QuestionOutcome } from "./run-eval";
 
+/** A group's metric, and how many of its answers say what the file's reference answers say. */
+export interface GroupScore extends MetricSummary {
+  /**
+   * The fraction of the group's questions whose answer matches the reference answer
+   * (reference-agreement.ts), over those the file gives one; null when it gives none.
+   */
+  readonly referenceAgreement: number | null;
+}
+
 export interface EvalSummary {
-  readonly overall: MetricSummary;
-  readonly fewTargets: MetricSummary;
-  readonly manyTargets: MetricSummary;
-  readonly byTargets: readonly { readonly targets: number; readonly summary: MetricSummary }[];
-  readonly byFamily: readonly { readonly family: string; readonly summary: MetricSummary }[];
+  readonly overall: GroupScore;
+  readonly fewTargets: GroupScore;
+  readonly manyTargets: GroupScore;
+  readonly byTargets: readonly { readonly targets: number; readonly summary: GroupScore }[];
+  readonly byFamily: readonly { readonly family: string; readonly summary: GroupScore }[];
   readonly failed: number;
   readonly seconds: number;
   readonly questionsPerSecond: number;
@@ -24,7 +34,10 @@ export function summarize(run: EvalRun): EvalSummary {
   const families = [
     ...new Set(run.outcomes.flatMap((o) => (o.family !== undefined ? [o.family] : []))),
   ].sort();
-  const group = (keep: (o: QuestionOutcome) => boolean) => metricOver(run.outcomes, keep);
+  const group = (keep: (o: QuestionOutcome) => boolean): GroupScore => ({
+    ...metricOver(run.outcomes, keep),
+    referenceAgreement: agreementOver(run.outcomes.filter(keep)),
+  });
   return {
     overall: group(() => true),
     fewTargets: group((o) => o.score.targets <= FEW_TARGETS_MAX),
@@ -52,6 +65,11 @@ function metricOver(
     }
   });
   return metric.summary();
+}
+
+function agreementOver(outcomes: readonly QuestionOutcome[]): number | null {
+  const judged = outcomes.filter((o) => o.matchesReference !== undefined);
+  return judged.length === 0 ? null : judged.filter((o) => o.matchesReference).length / judged.length;
 }
 
 /** One question's own score: Σ pair IoU / max(#predicted, #targets), null when both are 0. */

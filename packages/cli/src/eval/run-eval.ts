@@ -17,6 +17,7 @@ import {
   targetMask,
 } from "@pixellm/muse";
 import type { QuestionSegmenter, SegmentedAnswer } from "./question-segmenter";
+import { matchesReference } from "./reference-agreement";
 
 export interface EvalOptions {
   readonly records: readonly MuseRecord[];
@@ -39,6 +40,10 @@ export interface QuestionOutcome {
   readonly family?: string;
   readonly prompt: string;
   readonly answer: string;
+  /** The file's reference answer (`text_answers`), when it has one. */
+  readonly referenceAnswer?: string;
+  /** Whether `answer` says what `referenceAnswer` says (reference-agreement.ts). */
+  readonly matchesReference?: boolean;
   /** Why the question got no answer (it is scored as an answer without masks). */
   readonly error?: string;
   /** The predicted masks as returned (COCO RLE). */
@@ -177,6 +182,13 @@ function scoreRecord(record: MuseRecord, answered: readonly Answered[]): Questio
     const predictions = a.masks.map((m) =>
       decodeRle({ size: [record.height, record.width], counts: rleCountsFromString(m.counts) }),
     );
-    return { ...a, score: scoreQuestion(predictions, targets, pixels) };
+    const reference = question.textAnswer;
+    return {
+      ...a,
+      ...(reference !== undefined
+        ? { referenceAnswer: reference, matchesReference: matchesReference(a.answer, reference) }
+        : {}),
+      score: scoreQuestion(predictions, targets, pixels),
+    };
   });
 }
