@@ -56,18 +56,26 @@ function fakeSegmenter(
   return { segmenter, stats };
 }
 
+/** runEval over the mini file, two questions at a time unless `options` says otherwise. */
+function evalMini(segmenter: QuestionSegmenter, options: Partial<Parameters<typeof runEval>[0]> = {}) {
+  return runEval({
+    records,
+    imagesDir: path.join(MINI, "images"),
+    segmenter,
+    concurrency: 2,
+    seed: 0,
+    ...options,
+  });
+}
+
 describe("runEval", () => {
   it("scores ground-truth answers 1, keeps failures, and respects the concurrency", async () => {
     const { segmenter, stats } = fakeSegmenter((record, question) =>
       record.index === 1 && question === 1 ? new Error("deadline exceeded") : undefined,
     );
     const progress: number[] = [];
-    const run = await runEval({
-      records,
-      imagesDir: path.join(MINI, "images"),
-      segmenter,
+    const run = await evalMini(segmenter, {
       concurrency: 3,
-      seed: 0,
       onProgress: (done, _total, failed) => progress.push(done * 100 + failed),
     });
     expect(stats.calls).toBe(10);
@@ -117,13 +125,7 @@ describe("runEval", () => {
       const said = record.questions[question]!.textAnswer!.replace(/\{seg\}/g, () => ` <mask:${k++}> `);
       return { ...perfect, text: record.index === 0 ? "Sure, something else <mask:0> ." : said };
     });
-    const run = await runEval({
-      records,
-      imagesDir: path.join(MINI, "images"),
-      segmenter,
-      concurrency: 2,
-      seed: 0,
-    });
+    const run = await evalMini(segmenter);
     expect(run.outcomes.map((o) => o.matchesReference)).toEqual([
       false,
       false,
@@ -144,14 +146,7 @@ describe("runEval", () => {
 
   it("evaluates only the first --limit questions", async () => {
     const { segmenter, stats } = fakeSegmenter(() => undefined);
-    const run = await runEval({
-      records,
-      imagesDir: path.join(MINI, "images"),
-      segmenter,
-      concurrency: 2,
-      seed: 0,
-      limit: 3,
-    });
+    const run = await evalMini(segmenter, { limit: 3 });
     expect(stats.calls).toBe(3);
     expect(run.outcomes.map((o) => `${o.record}.${o.question}`)).toEqual(["0.0", "0.1", "1.0"]);
     expect(summarize(run).overall.gIoU).toBeCloseTo(1, 4);
@@ -163,9 +158,7 @@ describe("runEval", () => {
         ? { ...perfectAnswer(record, question), image: { width: 10, height: 10 } }
         : undefined,
     );
-    await expect(
-      runEval({ records, imagesDir: path.join(MINI, "images"), segmenter, concurrency: 2, seed: 0 }),
-    ).rejects.toThrow(
+    await expect(evalMini(segmenter)).rejects.toThrow(
       "record 2 (scene-03.png): the image is 10x10 (width x height) but the record says 400x180",
     );
   });
