@@ -15,6 +15,7 @@ import { decoderConfig, decoderStage } from "@pixellm/pixel-decoder";
 import { type RunningStage, startStage, unaryCall } from "@pixellm/service-kit";
 import { visionConfig, visionStage } from "@pixellm/vision-encoder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../support/call-failure";
 import { REDIS_URL } from "../support/deployment";
 import { startEmbeddedServer } from "../support/embedded-server";
 import { shapesImage } from "../support/images";
@@ -101,15 +102,6 @@ async function servedItems(stage: "VisionEncoder" | "PixelDecoder"): Promise<num
 
 const visionItems = () => servedItems("VisionEncoder");
 
-async function refusal(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as { code: number; details: string } | undefined;
-  if (!error) throw new Error("the request was accepted");
-  return error;
-}
-
 /** `groups` whole codebook groups: the answer ids of that many targets. */
 const targetsOf = (groups: number) => Array.from({ length: groups }, () => [...seg]).flat();
 
@@ -118,7 +110,7 @@ describe("per-request budget at admission", () => {
     const before = await visionItems();
     const image = await shapesImage(200, 150);
     const query = Array.from({ length: 3000 }, () => "cat").join(" ");
-    const error = await refusal(client.segment({ image, query }, { timeoutMs: 30_000 }));
+    const error = await failure(client.segment({ image, query }, { timeoutMs: 30_000 }));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toMatch(
       /the prompt needs \d+ positions \(\d+ prompt ids, 256 for the image\); the model has 2048/,
@@ -130,7 +122,7 @@ describe("per-request budget at admission", () => {
     const before = await visionItems();
     const image = await shapesImage(200, 150);
     const answerIds = Array.from({ length: 1900 }, () => 100);
-    const error = await refusal(client.segment({ image, query: "Where?", answerIds }, { timeoutMs: 30_000 }));
+    const error = await failure(client.segment({ image, query: "Where?", answerIds }, { timeoutMs: 30_000 }));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toMatch(
       /1900 answer ids\); the model has 2048: shorten the question or the answer ids/,
@@ -142,7 +134,7 @@ describe("per-request budget at admission", () => {
     const before = await visionItems();
     const decodedBefore = await servedItems("PixelDecoder");
     const image = await shapesImage(500, 500);
-    const error = await refusal(
+    const error = await failure(
       client.segment({ image, query: "Segment them.", answerIds: targetsOf(3) }, { timeoutMs: 30_000 }),
     );
     expect(error.code).toBe(status.INVALID_ARGUMENT);
@@ -199,7 +191,7 @@ describe("generated answers beyond the mask budget", () => {
     try {
       const decoded = await servedItems("PixelDecoder");
       const image = await shapesImage(640, 427, "png", 1);
-      const error = await refusal(
+      const error = await failure(
         strictClient.segment({ image, query: "Please segment the red ball." }, { timeoutMs: 60_000 }),
       );
       expect(error.code).toBe(status.INVALID_ARGUMENT);
@@ -223,7 +215,7 @@ describe("the embedded gateway, which knows its in-process LLM's KV budget", () 
     const embedded = new PixelLMClient(server.address);
     try {
       const image = await shapesImage(200, 150);
-      const error = await refusal(
+      const error = await failure(
         embedded.submitJob({ image, query: "Where is the ball?", maxNewTokens: 1000 }),
       );
       expect(error.code).toBe(status.INVALID_ARGUMENT);
