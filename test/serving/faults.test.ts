@@ -1,11 +1,11 @@
 /**
  * Crashes under load, with real processes: kill -9 of one replica of each stage during a
- * 200-request run, and kill -9 of a gateway with jobs in flight. Every request must complete or
- * end with a retryable status; no job may be lost or produce two results.
+ * 200-request run with stage queues that fill up, and kill -9 of a gateway with jobs in flight.
+ * No job may be lost or produce two results; in the first run every job succeeds.
  */
-import { status } from "@grpc/grpc-js";
 import { Queue, QueueEvents } from "bullmq";
 import { PixelLMClient } from "@pixellm/client";
+import { stageInfo } from "@pixellm/launcher";
 import type { Job__Output } from "@pixellm/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDIS_URL, type TestDeployment, startTestDeployment } from "../support/deployment";
@@ -18,10 +18,14 @@ let events: QueueEvents;
 let queue: Queue;
 
 const TERMINAL = new Set(["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"]);
-const RETRYABLE = new Set<number>([status.UNAVAILABLE, status.RESOURCE_EXHAUSTED]);
 
 beforeAll(async () => {
-  env = await startTestDeployment({ replicas: 2, gateways: 2 });
+  env = await startTestDeployment({
+    replicas: 2,
+    gateways: 2,
+    // Stage queues far below the 2 × 64 jobs the gateways run at once: the stages push back.
+    env: { VISION_MAX_QUEUE: "4", LLM_MAX_QUEUE: "4", DECODER_MAX_QUEUE: "4" },
+  });
   clients = env.deployment.gatewayAddresses.map((address) => new PixelLMClient(address));
   // Every completion BullMQ announces, per job: a job completed twice would show up here.
   completions = new Map();
@@ -101,15 +105,24 @@ describe("faults", () => {
       expect(finished.size, "jobs lost (never finished)").toBe(200);
       expect(new Set(ids).size).toBe(200);
       const outcomes = [...finished.values()];
+      // Every job succeeds: a call in flight on a killed replica moves to its sibling, and a
+      // sibling's full queue (far smaller here than the gateways' concurrency) is waited out.
       const failed = outcomes.filter((j) => j.state !== "JOB_STATE_SUCCEEDED");
-      for (const job of failed)
-        expect(
-          RETRYABLE.has(job.error?.code ?? -1),
-          `${job.jobId}: ${job.state} ${job.error?.code} ${job.error?.message}`,
-        ).toBe(true);
-      expect(outcomes.filter((j) => j.state === "JOB_STATE_SUCCEEDED").length).toBeGreaterThan(150);
-      for (const job of outcomes.filter((j) => j.state === "JOB_STATE_SUCCEEDED"))
-        expect(job.result?.targets.length ?? 0).toBeGreaterThanOrEqual(0);
+      expect(
+        failed.map((job) => `${job.jobId}: ${job.state} ${job.error?.code} ${job.error?.message}`),
+      ).toEqual([]);
+      for (const job of outcomes) expect(job.result?.targets, job.jobId).toBeInstanceOf(Array);
+      // …and the surviving replicas did refuse calls as busy, so the waiting was exercised.
+      const survivors = (["vision-encoder", "llm", "pixel-decoder"] as const).map(
+        (role) => env.deployment.byRole(role)[1]!,
+      );
+      const refused = await Promise.all(
+        survivors.map(async (p) => Number((await stageInfo(p)).stats?.rejected ?? 0)),
+      );
+      expect(
+        refused.reduce((a, b) => a + b),
+        `refusals per stage ${refused.join(", ")}`,
+      ).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 500)); // let the last completion events arrive
       const duplicated = [...completions.entries()].filter(([, n]) => n > 1);
       expect(duplicated, "jobs that completed twice").toEqual([]);

@@ -2,11 +2,4 @@
 export * from "@pixellm/protos";
 export { encodeTensor, decodeTensor, TensorCodecError, type TensorSpec } from "./tensor-codec";
 export { crc32c } from "./crc32c";
-export {
-  statusOf,
-  serviceError,
-  toServiceError,
-  fromServiceError,
-  isRetryable,
-  isServiceError,
-} from "./status";
+export { statusOf, serviceError, toServiceError, retryAfterOf, isRetryable, isServiceError } from "./status";

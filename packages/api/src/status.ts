@@ -1,6 +1,7 @@
 /**
  * The one mapping between failures and gRPC status codes, used by every server and client:
- * engine/pipeline error codes ↔ status codes, retryability, and the error objects grpc-js sends.
+ * engine/pipeline error codes → status codes, retryability, the pause a load refusal asks for,
+ * and the error objects grpc-js sends.
  */
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { EngineError, type EngineErrorCode } from "@pixellm/errors";
@@ -15,10 +16,6 @@ const TO_STATUS: Readonly<Record<EngineErrorCode, status>> = {
   model_load: status.FAILED_PRECONDITION,
   internal: status.INTERNAL,
 };
-
-const FROM_STATUS = new Map<status, EngineErrorCode>(
-  Object.entries(TO_STATUS).map(([code, s]) => [s, code as EngineErrorCode]),
-);
 
 /** Status codes after which the same request may succeed elsewhere or later. */
 const RETRYABLE = new Set<status>([status.UNAVAILABLE, status.RESOURCE_EXHAUSTED, status.ABORTED]);
@@ -70,6 +67,12 @@ export function statusOf(error: unknown): { code: status; message: string } {
   return { code: status.INTERNAL, message: error instanceof Error ? error.message : String(error) };
 }
 
+/**
+ * The trailer in which a server tells its client when to send a refused request again (gRPC's
+ * own name for it, gRFC A6 "retry pushback"); only load refusals carry it.
+ */
+const RETRY_PUSHBACK_KEY = "grpc-retry-pushback-ms";
+
 /** An error grpc-js sends as the call's status. */
 export function serviceError(code: status, message: string): ServiceError {
   return Object.assign(new Error(message), { code, details: message, metadata: new Metadata() });
@@ -77,11 +80,21 @@ export function serviceError(code: status, message: string): ServiceError {
 
 export function toServiceError(error: unknown): ServiceError {
   const { code, message } = statusOf(error);
-  return serviceError(code, message);
+  const sent = serviceError(code, message);
+  const retryAfterMs = retryAfterOf(error);
+  if (retryAfterMs !== undefined) sent.metadata.set(RETRY_PUSHBACK_KEY, String(retryAfterMs));
+  return sent;
 }
 
-/** A status received from another service as an EngineError of the matching code. */
-export function fromServiceError(error: unknown): EngineError {
-  const { code, message } = statusOf(error);
-  return error instanceof EngineError ? error : new EngineError(FROM_STATUS.get(code) ?? "internal", message);
+/**
+ * When a refusal that was only about load (a stage's full queue) may be sent again, in ms, for
+ * an EngineError in this process and for the status of a call alike; undefined for every other
+ * failure, which waiting would not cure.
+ */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (error instanceof EngineError) return error.retryAfterMs;
+  if (!isServiceError(error) || !(error.metadata instanceof Metadata)) return undefined;
+  const [value] = error.metadata.get(RETRY_PUSHBACK_KEY);
+  const ms = typeof value === "string" ? Number(value) : Number.NaN;
+  return Number.isInteger(ms) && ms >= 0 ? ms : undefined;
 }

@@ -13,10 +13,17 @@ export type EngineErrorCode =
 
 export class EngineError extends Error {
   override name = "EngineError";
+  /**
+   * Set on a refusal that is only about load (a full queue): the request itself is fine and may
+   * be sent again after this many milliseconds, here or to another replica.
+   */
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: EngineErrorCode,
     message: string,
+    options: { readonly retryAfterMs?: number } = {},
   ) {
     super(message);
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

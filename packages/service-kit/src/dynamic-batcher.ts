@@ -6,7 +6,7 @@
  * gets its own outcome: a neighbour's failure is never its own.
  */
 import type { Context } from "@opentelemetry/api";
-import { EngineError } from "@pixellm/errors";
+import { EngineError, queueFullError } from "@pixellm/errors";
 
 export interface BatcherOptions {
   readonly maxBatchSize: number;
@@ -84,12 +84,7 @@ export class DynamicBatcher<I, R> {
       );
     if (this.queue.length >= this.options.maxQueue) {
       this.counters.rejected++;
-      return Promise.reject(
-        new EngineError(
-          "resource_exhausted",
-          `the stage queue is full (${this.options.maxQueue} waiting); retry later`,
-        ),
-      );
+      return Promise.reject(queueFullError("stage", this.options.maxQueue));
     }
     if (context.deadline !== undefined && Date.now() >= context.deadline) {
       this.counters.deadlineExceeded++;

@@ -33,6 +33,7 @@ import { gatewayHandlers } from "./server";
 import { GrpcStageClients } from "./stages/grpc-stage-clients";
 import { loadInProcessStages } from "./stages/in-process-stage-clients";
 import type { StageClients } from "./stages/stage-clients";
+import { waitingWhileBusy } from "./stages/waiting-while-busy";
 import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "./store/blob-store";
 import { checkRedis } from "./store/redis-check";
 import { connectRedis, logConnectionState, redisOptions } from "./store/redis-connection";
@@ -96,7 +97,9 @@ export async function startGateway(
   const remote = embedded
     ? undefined
     : await GrpcStageClients.connect(config, bundle.manifest, logger, stageTls);
-  const stages: StageClients = remote ?? (await loadInProcessStages(config, bundle, logger));
+  const stages: StageClients = waitingWhileBusy(
+    remote ?? (await loadInProcessStages(config, bundle, logger)),
+  );
   const images = await ImageWorkers.start(config.imageWorkers, {
     maxDecodes: config.maxDecodes,
     maxWaiting: config.maxDecodeQueue,

@@ -14,7 +14,7 @@ import {
   type ModelDims,
   type TokenIds,
 } from "@pixellm/engine";
-import { EngineError } from "@pixellm/errors";
+import { queueFullError } from "@pixellm/errors";
 import type { StageCounters } from "@pixellm/service-kit";
 import { makeTensor } from "@pixellm/tensor";
 import type { LlmConfig } from "./config";
@@ -89,12 +89,7 @@ export class LlmRuntime {
     const arrivedAt = performance.now();
     if (this.scheduler.stats().waiting >= this.config.maxQueue) {
       this.rejected++;
-      return Promise.reject(
-        new EngineError(
-          "resource_exhausted",
-          `the generation queue is full (${this.config.maxQueue} waiting); retry later`,
-        ),
-      );
+      return Promise.reject(queueFullError("generation", this.config.maxQueue));
     }
     const observeToken = this.telemetry.tokens(arrivedAt);
     const request = {

@@ -4,7 +4,8 @@
  * The server runs one sequence at a time, so a second request waits for admission.
  */
 import * as grpc from "@grpc/grpc-js";
-import { services } from "@pixellm/api";
+import { retryAfterOf, services } from "@pixellm/api";
+import { QUEUE_FULL_RETRY_AFTER_MS } from "@pixellm/errors";
 import { LIVENESS, type StageProcess, checkHealth } from "@pixellm/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../../test/support/eventually";
@@ -76,13 +77,19 @@ describe("LLMGenerator start-up", () => {
 });
 
 describe("LLMGenerator admission", () => {
-  it("refuses requests beyond LLM_MAX_QUEUE with RESOURCE_EXHAUSTED and counts them", async () => {
+  it("refuses requests beyond LLM_MAX_QUEUE with RESOURCE_EXHAUSTED and a retry pushback, and counts them", async () => {
     const server = await start(testStage(ref.bundleDir, { LLM_MAX_BATCH_SIZE: "1", LLM_MAX_QUEUE: "1" }));
     const busy = startStreaming(server);
     await busy.first;
     const queued = startStreaming(server);
     await eventually(server.info, (info) => info.stats?.queued === 1);
-    await expect(server.generate(long())).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    const refusal = await server.generate(long()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    // The trailer that tells the gateway this is load, not the request (it waits and calls again).
+    expect(retryAfterOf(refusal)).toBe(QUEUE_FULL_RETRY_AFTER_MS);
     expect((await server.info()).stats).toMatchObject({ rejected: 1, queued: 1, running: 1 });
     busy.call.cancel();
     queued.call.cancel();

@@ -1,8 +1,8 @@
 /**
  * Client-side load balancing over the replicas of one stage: each call goes to the healthy
  * replica with the fewest outstanding calls; a call that fails UNAVAILABLE (replica gone,
- * draining, overloaded) or FAILED_PRECONDITION (its model still loading) is retried on another
- * replica while attempts and the deadline allow.
+ * draining), FAILED_PRECONDITION (its model still loading) or RESOURCE_EXHAUSTED with a retry
+ * pushback (its queue full) is retried on another replica while attempts and the deadline allow.
  * A call whose replica died with it in flight is counted against the job (stage-crash.ts): the
  * second such crash makes the job poison, and it is not sent to another replica.
  * Health comes from grpc.health.v1 checks every interval; `dns:host:port` entries expand to
@@ -10,7 +10,7 @@
  */
 import { lookup } from "node:dns/promises";
 import * as grpc from "@grpc/grpc-js";
-import { serviceError, statusOf } from "@pixellm/api";
+import { retryAfterOf, serviceError, statusOf } from "@pixellm/api";
 import type { Logger } from "@pixellm/service-kit";
 import { service as healthService } from "grpc-health-check";
 import { POISON_CRASHES, isMidCallDrop, poisonMessage } from "./stage-crash";
@@ -81,6 +81,8 @@ export class ReplicaPool<C extends grpc.Client> {
   /** Runs `call` on a replica (given its client and address), moving to another one when it is not ready. */
   async call<T>(run: (client: C, address: string) => Promise<T>, context: StageCallContext): Promise<T> {
     const tried = new Set<string>();
+    // The last refusal of a replica that was only busy (its queue full), if any.
+    let busy: Error | undefined;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       if (context.signal.aborted) throw serviceError(grpc.status.CANCELLED, "the request was cancelled");
       if (Date.now() >= context.deadline)
@@ -95,6 +97,11 @@ export class ReplicaPool<C extends grpc.Client> {
       try {
         return await run(replica.client, replica.address);
       } catch (error) {
+        if (error instanceof Error && retryAfterOf(error) !== undefined) {
+          // Busy, not broken: it stays healthy, and another replica may have room.
+          busy = error;
+          continue;
+        }
         const { code } = statusOf(error);
         if (!REPLICA_NOT_READY.has(code)) throw error;
         replica.healthy = false;
@@ -125,8 +132,10 @@ export class ReplicaPool<C extends grpc.Client> {
         replica.outstanding--;
       }
     }
-    // Every replica tried was not ready (other failures were thrown as they came): retryable as
-    // a whole, so the job runs again once one is.
+    // A busy replica's refusal says when to come back (waitingWhileBusy waits for it); every
+    // replica not ready (other failures were thrown as they came) is retryable as a whole, so
+    // the job runs again once one is.
+    if (busy !== undefined) throw busy;
     throw serviceError(
       grpc.status.UNAVAILABLE,
       `no ${this.options.stage} replica could take the request (${this.replicas.size} known, ${tried.size} tried)`,
