@@ -19,7 +19,7 @@ const context = (deadlineInMs: number, signal = new AbortController().signal) =>
 
 it("calls again after the pushback until the stage takes the request", async () => {
   const calledAt: number[] = [];
-  const answer = await whileBusy("vision-encoder", context(10_000), () => {
+  const answer = await whileBusy("vision", context(10_000), () => {
     calledAt.push(performance.now());
     return calledAt.length < 4 ? Promise.reject(busy(20)) : Promise.resolve("encoded");
   });
@@ -52,7 +52,7 @@ it("ends DEADLINE_EXCEEDED, naming the stage, when the deadline passes while it 
 it("ends CANCELLED at once when the job is cancelled during a pause", async () => {
   const cancel = new AbortController();
   let calls = 0;
-  const outcome = whileBusy("pixel-decoder", context(10_000, cancel.signal), () => {
+  const outcome = whileBusy("decoder", context(10_000, cancel.signal), () => {
     calls++;
     return Promise.reject(busy(5_000));
   }).catch((error: unknown) => error);
