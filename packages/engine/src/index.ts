@@ -63,6 +63,7 @@ export {
   PixelLMEngine,
   DEFAULT_MAX_NEW_TOKENS,
   DEFAULT_SCHEDULER,
+  type EncodedImage,
   type EngineOptions,
   type SegmentRequest,
   type SegmentResult,

@@ -13,6 +13,7 @@ import { LlmScheduler, type SchedulerOptions } from "../generation/scheduler";
 import { modelDims } from "../generation/sequence-model";
 import type { ExecutionProvider } from "../runtime/model-session";
 import type { DecodedTarget } from "../stages/decoder-stage";
+import type { VisionOutput } from "../stages/vision-stage";
 import { isFailure } from "../stages/outcome";
 import {
   type DecoderWorker,
@@ -23,6 +24,7 @@ import {
 import { EngineError } from "@pixellm/errors";
 import {
   DEFAULT_QUERY_LIMITS,
+  type PreparedImage,
   type QueryLimits,
   formatAnswer,
   prepareImage,
@@ -51,9 +53,20 @@ export const DEFAULT_SCHEDULER: SchedulerOptions = {
 /** chat.py and the MUSE evaluation generate up to 512 new tokens. */
 export const DEFAULT_MAX_NEW_TOKENS = 512;
 
+/**
+ * An image decoded, preprocessed and through the vision stage: what every question about it
+ * shares. `encodeImage` makes one; a caller asking several questions about one image (MUSE
+ * evaluation asks about seven) passes it to `segment` instead of the bytes each time.
+ */
+export interface EncodedImage {
+  readonly prepared: PreparedImage;
+  readonly vision: VisionOutput;
+  readonly timings: { readonly imageMs: number; readonly visionMs: number };
+}
+
 export interface SegmentRequest {
-  /** Encoded PNG, JPEG or WebP. */
-  readonly image: Uint8Array;
+  /** Encoded PNG, JPEG or WebP; or the image as `encodeImage` returned it. */
+  readonly image: Uint8Array | EncodedImage;
   /** The question; or give `promptIds` to bypass the tokenizer. */
   readonly query?: string;
   readonly promptIds?: readonly number[];
@@ -160,16 +173,29 @@ export class PixelLMEngine {
     );
   }
 
+  /** Decodes and preprocesses an encoded PNG, JPEG or WebP and runs the vision stage on it. */
+  async encodeImage(bytes: Uint8Array): Promise<EncodedImage> {
+    const started = performance.now();
+    const prepared = await prepareImage(bytes, this.options.decodeLimits);
+    const prepareDone = performance.now();
+    const [vision] = await this.vision.encode([prepared]);
+    if (!vision || isFailure(vision))
+      throw vision ?? new EngineError("internal", "vision stage returned nothing");
+    return {
+      prepared,
+      vision,
+      timings: { imageMs: prepareDone - started, visionMs: performance.now() - prepareDone },
+    };
+  }
+
   async segment(request: SegmentRequest): Promise<SegmentResult> {
     const started = performance.now();
     const promptIds =
       request.promptIds ?? (request.query !== undefined ? this.promptIds(request.query) : undefined);
     if (!promptIds) throw new EngineError("invalid_argument", "give a query or prompt ids");
-    const image = await prepareImage(request.image, this.options.decodeLimits);
-    const imageDone = performance.now();
-    const [visionOutcome] = await this.vision.encode([image]);
-    if (!visionOutcome || isFailure(visionOutcome))
-      throw visionOutcome ?? new EngineError("internal", "vision stage returned nothing");
+    // An image encoded for an earlier question costs this one nothing.
+    const encoded = request.image instanceof Uint8Array ? await this.encodeImage(request.image) : undefined;
+    const { prepared: image, vision: visionOutcome } = encoded ?? (request.image as EncodedImage);
     const visionDone = performance.now();
     const generationRequest: GenerationRequest = {
       promptIds,
@@ -212,8 +238,8 @@ export class PixelLMEngine {
       masksDropped: decoded.dropped,
       image: { width: image.image.width, height: image.image.height },
       timings: {
-        imageMs: imageDone - started,
-        visionMs: visionDone - imageDone,
+        imageMs: encoded?.timings.imageMs ?? 0,
+        visionMs: encoded?.timings.visionMs ?? 0,
         generationMs: generationDone - visionDone,
         decoderMs: done - generationDone,
         totalMs: done - started,
