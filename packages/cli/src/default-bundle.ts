@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { BUNDLE_VERSION } from "@pixellm/bundle";
 import { exportBundle } from "@pixellm/model";
+import { UsageError } from "./usage-error";
 
 /** The shipped checkpoint: `checkpoint/` (LLM, decoder, tokenizer) and `vision-tower/` (CLIP). */
 export const DEMO_MODEL_DIR = path.join(import.meta.dirname, "../../../models/pixellm-demo");
@@ -34,8 +35,14 @@ async function checkpointDigest(dir: string): Promise<string> {
   return hash.digest("hex").slice(0, 12);
 }
 
-export async function defaultBundle(): Promise<string> {
-  const digest = await checkpointDigest(DEMO_MODEL_DIR);
+/** `modelDir` is the shipped checkpoint's directory (another only in tests). */
+export async function defaultBundle(modelDir = DEMO_MODEL_DIR): Promise<string> {
+  // The container images leave models/ out (their deployments always name a bundle).
+  if (!(await exists(path.join(modelDir, "checkpoint"))))
+    throw new UsageError(
+      `no --model given, and this installation has no demo model (${modelDir} is missing: the container images leave it out); give --model BUNDLE`,
+    );
+  const digest = await checkpointDigest(modelDir);
   const target = path.join(cacheDir(), `demo-${digest}-format${BUNDLE_VERSION}`);
   const bundleDir = path.join(target, "bundle");
   if (await exists(path.join(bundleDir, "pixellm.json"))) return bundleDir;
@@ -44,8 +51,8 @@ export async function defaultBundle(): Promise<string> {
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   await exportBundle({
-    checkpointDir: path.join(DEMO_MODEL_DIR, "checkpoint"),
-    visionTowerDir: path.join(DEMO_MODEL_DIR, "vision-tower"),
+    checkpointDir: path.join(modelDir, "checkpoint"),
+    visionTowerDir: path.join(modelDir, "vision-tower"),
     outDir: path.join(staging, "bundle"),
     dtype: "float32",
     name: "pixellm-demo",
