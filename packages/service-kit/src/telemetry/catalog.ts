@@ -76,7 +76,7 @@ export const METRICS = {
     name: "pixellm_shed_total",
     instrument: "observableCounter",
     labels: ["stage"],
-    help: "Requests refused with RESOURCE_EXHAUSTED because a bounded queue was full (stage gateway: the job queue)",
+    help: "Requests refused with RESOURCE_EXHAUSTED because a bounded queue was full (stage gateway: the job queue, refused to clients; a stage's refusals the gateway waits out within each job's deadline)",
     services: ALL,
   },
   deadlineExceeded: {
