@@ -1,13 +1,15 @@
 /**
  * The distributed deployment (2 replicas per stage, 2 gateways, real Redis, real gRPC on
  * loopback) against the in-process engine and the serving contract: same results, batching
- * across requests, deadlines and cancellation that stop compute, a bounded queue, idempotency.
+ * across requests, deadlines and cancellation that stop compute, a bounded queue, idempotency,
+ * admitted images gone once their jobs have their results.
  */
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { PixelLMClient } from "@pixellm/client";
 import { PixelLMEngine } from "@pixellm/engine";
 import { gatewayConfig, startGateway } from "@pixellm/gateway";
 import { type ManagedProcess, batchTotals, stageInfo } from "@pixellm/launcher";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failure } from "../support/call-failure";
 import { REDIS_URL, type TestDeployment, startTestDeployment } from "../support/deployment";
@@ -95,7 +97,7 @@ describe("distributed serving", () => {
     }
   });
 
-  it("batches 32 concurrent requests at every stage (mean batch size > 1 from the services' own statistics)", async () => {
+  it("batches 32 concurrent requests at every stage (mean batch size > 1 from the services' own statistics), and keeps none of their images once answered", async () => {
     const before = {
       vision: await batchTotals(stages().vision),
       llm: await batchTotals(stages().llm),
@@ -114,6 +116,14 @@ describe("distributed serving", () => {
       const batches = after.batches - before[stage].batches;
       const items = after.items - before[stage].items;
       expect(items / batches, `${stage}: ${items} items in ${batches} batches`).toBeGreaterThan(1);
+    }
+    // Every job so far has its result: none holds an admitted image any more, so none is left
+    // in Redis (before, each stayed for its deadline + 60 s).
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.keys(`${env.keyPrefix}:image:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
     }
   });
 

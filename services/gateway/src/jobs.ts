@@ -76,6 +76,7 @@ export class JobSubmitter {
       request.imageHash,
       request.resizedImage,
       Math.min(ttl, this.limits.resultTtlSeconds + 60),
+      id,
     );
     if (existing) {
       // A resubmission of a job whose failure said "retry": the same job runs again (the key

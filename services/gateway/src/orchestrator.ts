@@ -24,7 +24,7 @@ import type { ProcessContext } from "./queue/job-queue";
 import type { RedisKeys } from "./redis-keys";
 import type { BlobStore } from "./store/blob-store";
 import { pack, unpack } from "./store/packed";
-import { loadAdmittedImage } from "./admitted-image";
+import { loadAdmittedImage, releaseAdmittedImage } from "./admitted-image";
 import type { StageCallContext, StageClients } from "./stages/stage-clients";
 
 /** Token deltas are published at most this often (each is a Redis write). */
@@ -108,6 +108,12 @@ export class Orchestrator {
         };
       });
       await this.checkLive(context, job);
+      // The result is all this job needs now. A release that cannot be stored only leaves the
+      // image to its time to live: it must not fail a job that has its answer.
+      await releaseAdmittedImage(this.deps.blobs, this.deps.keys, data.imageHash, job.jobId).catch(
+        (reason: unknown) =>
+          this.deps.logger.warn("admitted image not released", { reason: (reason as Error).message }),
+      );
       const done = Date.now();
       // Job id, request id and trace come from the execution's log context.
       this.deps.logger.info("job done", {

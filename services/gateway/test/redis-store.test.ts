@@ -1,6 +1,7 @@
 /**
  * The gateway's durable-state pieces on real Redis: blob time-to-live only ever extends (a later
- * job cannot cut short an image an earlier one needs), checkpoints stay within their byte budget,
+ * job cannot cut short an image an earlier one needs), a held image goes with its last holder,
+ * checkpoints stay within their byte budget,
  * the start-up check reads Redis's settings (and warns, with the reason, where CONFIG is
  * disabled), and the job store's errors reach callers as UNAVAILABLE with a clean message.
  */
@@ -11,7 +12,7 @@ import { Redis } from "ioredis";
 import { RedisServer } from "@pixellm/launcher";
 import { afterAll, describe, expect, it } from "vitest";
 import { failureOf } from "../src/queue/job-failure";
-import { type BlobStore, MemoryBlobStore, RedisBlobStore } from "../src/store/blob-store";
+import { type BlobStore, MemoryBlobStore, RedisBlobStore, holdersKey } from "../src/store/blob-store";
 import { checkRedis, redisProblems } from "../src/store/redis-check";
 import { redisOptions } from "../src/store/redis-connection";
 import { REDIS_URL, uniqueKeys } from "./redis-queue";
@@ -62,6 +63,36 @@ describe.each(["Redis", "memory"] as const)("the %s blob store", (name) => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await blobs.setWithinBudget(keys.checkpoint("vision", `2-${name}`), big, 60)).toBe(true);
     expect((await blobs.get(keys.checkpoint("vision", `2-${name}`)))?.byteLength).toBe(600);
+  });
+
+  it("keeps a held image until its last holder releases it, and only a holder's release counts", async () => {
+    const key = keys.image(`held-${name}`);
+    await blobs.setHeld(key, Buffer.from("image"), 60, "job-a");
+    await blobs.setHeld(key, Buffer.from("image"), 1, "job-b"); // same image, shorter deadline
+    if (name === "Redis") {
+      // The value keeps the longer life; its holders live as long as it does.
+      expect(await redis.pttl(key)).toBeGreaterThan(55_000);
+      expect(await redis.pttl(holdersKey(key))).toBeGreaterThan(55_000);
+    }
+    expect(await blobs.release(key, "job-c")).toBe(false); // never held it
+    expect(await blobs.release(key, "job-a")).toBe(false); // job-b still needs it
+    expect((await blobs.get(key))?.toString()).toBe("image");
+    expect(await blobs.release(key, "job-a")).toBe(false); // released twice: no effect
+    expect(await blobs.release(key, "job-b")).toBe(true);
+    expect(await blobs.get(key)).toBeUndefined();
+    if (name === "Redis") expect(await redis.exists(holdersKey(key))).toBe(0);
+
+    // Admitted again after it went (a resubmission): held anew.
+    await blobs.setHeld(key, Buffer.from("image"), 60, "job-d");
+    expect((await blobs.get(key))?.toString()).toBe("image");
+    expect(await blobs.release(key, "job-d")).toBe(true);
+  });
+
+  it("leaves a value stored without holders to its time to live", async () => {
+    const key = keys.image(`unheld-${name}`);
+    await blobs.set(key, Buffer.from("image"), 60);
+    expect(await blobs.release(key, "job-a")).toBe(false);
+    expect((await blobs.get(key))?.toString()).toBe("image");
   });
 });
 

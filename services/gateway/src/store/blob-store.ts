@@ -5,6 +5,9 @@
  * with an earlier deadline must not cut short an image an earlier job still needs).
  * Checkpoints are a cache, stored within a byte budget (`setWithinBudget`): a Redis that must
  * never evict (BullMQ) cannot let a cache grow until the queue's own writes fail.
+ * Admitted images are held by their jobs (`setHeld`, `release`): an image goes as soon as the
+ * last job that needs it has its result, not only when its time to live ends, so Redis holds the
+ * images of the jobs in flight rather than of every job in the last few minutes.
  */
 import type { Redis } from "ioredis";
 
@@ -17,6 +20,22 @@ export interface BlobStore {
    * this way and still alive would exceed the store's budget of bytes.
    */
   setWithinBudget(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean>;
+  /**
+   * As `set`, with `holder` (a job id) added to the value's holders, which live as long as the
+   * value. A holder that never releases (its job failed or was cancelled) only keeps the value
+   * until its time to live ends.
+   */
+  setHeld(key: string, value: Uint8Array, ttlSeconds: number, holder: string): Promise<void>;
+  /**
+   * Takes `holder` off the value's holders; the value goes with the last one (true: it went). A
+   * value `holder` does not hold is left alone.
+   */
+  release(key: string, holder: string): Promise<boolean>;
+}
+
+/** Where a held value's holders are kept: beside it, under its key. */
+export function holdersKey(key: string): string {
+  return `${key}:holders`;
 }
 
 /** SET NX, else extend: PEXPIRE GT leaves a longer time to live alone. */
@@ -24,6 +43,26 @@ const SET_OR_EXTEND = `
 if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
 return 0`;
+
+/**
+ * KEYS: the value's key, its holders (a set). ARGV: value, ttl ms, holder. The holders take the
+ * value's time to live (PEXPIRE GT alone would never set one on a new set: no TTL counts as
+ * infinite).
+ */
+const SET_HELD = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
+end
+redis.call('SADD', KEYS[2], ARGV[3])
+local ttl = redis.call('PTTL', KEYS[1])
+if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ttl)
+else redis.call('PEXPIRE', KEYS[2], ttl, 'GT') end`;
+
+/** KEYS: the value's key, its holders. ARGV: the holder. Only a holder's release deletes. */
+const RELEASE = `
+if redis.call('SREM', KEYS[2], ARGV[1]) == 0 then return 0 end
+if redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+return redis.call('DEL', KEYS[1], KEYS[2]) > 0 and 1 or 0`;
 
 /**
  * KEYS: the value's key, the ledger (sorted set: key → expiry ms), the sizes (hash: key → bytes,
@@ -76,6 +115,14 @@ export class RedisBlobStore implements BlobStore {
     await this.redis.eval(SET_OR_EXTEND, 1, key, bufferOf(value), ttlSeconds * 1000);
   }
 
+  async setHeld(key: string, value: Uint8Array, ttlSeconds: number, holder: string): Promise<void> {
+    await this.redis.eval(SET_HELD, 2, key, holdersKey(key), bufferOf(value), ttlSeconds * 1000, holder);
+  }
+
+  async release(key: string, holder: string): Promise<boolean> {
+    return (await this.redis.eval(RELEASE, 2, key, holdersKey(key), holder)) === 1;
+  }
+
   async setWithinBudget(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
     const stored = await this.redis.eval(
       SET_WITHIN_BUDGET,
@@ -93,7 +140,10 @@ export class RedisBlobStore implements BlobStore {
 }
 
 export class MemoryBlobStore implements BlobStore {
-  private readonly values = new Map<string, { value: Buffer; expires: number; budgeted: boolean }>();
+  private readonly values = new Map<
+    string,
+    { value: Buffer; expires: number; budgeted: boolean; holders?: Set<string> }
+  >();
 
   constructor(private readonly budgetBytes: number) {}
 
@@ -107,6 +157,21 @@ export class MemoryBlobStore implements BlobStore {
     this.sweep();
     this.store(key, value, ttlSeconds, false);
     return Promise.resolve();
+  }
+
+  setHeld(key: string, value: Uint8Array, ttlSeconds: number, holder: string): Promise<void> {
+    this.sweep();
+    this.store(key, value, ttlSeconds, false);
+    const entry = this.values.get(key)!;
+    (entry.holders ??= new Set()).add(holder);
+    return Promise.resolve();
+  }
+
+  release(key: string, holder: string): Promise<boolean> {
+    this.sweep();
+    const holders = this.values.get(key)?.holders;
+    if (!holders?.delete(holder) || holders.size > 0) return Promise.resolve(false);
+    return Promise.resolve(this.values.delete(key));
   }
 
   setWithinBudget(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean> {
