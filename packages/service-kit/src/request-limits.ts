@@ -7,6 +7,7 @@
  * method limit) still refuses anything larger from its length prefix, before it is buffered.
  */
 import * as grpc from "@grpc/grpc-js";
+import { countRefusedCall } from "./telemetry/rpc-telemetry";
 import { ProtoDecodeError } from "@pixellm/protobuf";
 import { FieldCapError, type FieldCaps, checkFieldCaps } from "./wire-caps";
 
@@ -87,14 +88,15 @@ function malformed(method: string, error: unknown): RefusedRequest {
 }
 
 /** Sends a RefusedRequest's status instead of handing it to the method's handler. */
-export const refuseRequestsInterceptor: grpc.ServerInterceptor = (_method, call) =>
+export const refuseRequestsInterceptor: grpc.ServerInterceptor = (method, call) =>
   new grpc.ServerInterceptingCall(call, {
     start: (next) =>
       next({
         onReceiveMessage: (message: unknown, pass) => {
-          if (message instanceof RefusedRequest)
+          if (message instanceof RefusedRequest) {
+            countRefusedCall(method.path, message.status.code);
             call.sendStatus({ ...message.status, metadata: new grpc.Metadata() });
-          else pass(message);
+          } else pass(message);
         },
       }),
   });

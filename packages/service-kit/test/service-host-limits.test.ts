@@ -4,7 +4,7 @@
  * status that names the limit, and the server stays bounded in memory; malformed bytes are
  * INVALID_ARGUMENT; the server-wide limit refuses from the length prefix; the call limit
  * refuses calls over it while health checks still answer; a valid call straight afterwards
- * succeeds each time.
+ * succeeds each time; every refusal is counted in the RPC metrics.
  */
 import * as grpc from "@grpc/grpc-js";
 import { services } from "@pixellm/api";
@@ -18,6 +18,7 @@ import {
   createLogger,
 } from "../src/index";
 import { unaryCall } from "../src/client-calls";
+import { type TestMetrics, installTestMetrics } from "../../../test/support/test-metrics";
 
 const SERVICE = "pixellm.v1.PixelLM";
 const LIMITS: RequestLimits = {
@@ -106,7 +107,10 @@ function startHost(connections: ConnectionLimits, callLimit?: CallLimit): Promis
   });
 }
 
+let testMetrics: TestMetrics;
+
 beforeAll(async () => {
+  testMetrics = installTestMetrics();
   host = await startHost(CONNECTIONS, {
     services: [SERVICE],
     maxCalls: MAX_CALLS,
@@ -282,5 +286,27 @@ describe("connection limits", () => {
       .poll(() => channel.getConnectivityState(false), { timeout: 3_000, interval: 50 })
       .not.toBe(grpc.connectivityState.READY);
     await send("GetJob", getJob("job-2"), undefined, boundedClient);
+  });
+});
+
+describe("refused calls in the RPC metrics", () => {
+  it("counts each call an interceptor refuses in pixellm_rpc_server_handled_total, by method and code", async () => {
+    // This host's handlers are bare (no handler telemetry): every count here is a refusal.
+    const count = (code: string) =>
+      testMetrics.count("pixellm_rpc_server_handled_total", { method: `/${SERVICE}/GetJob`, code });
+    const before = { exhausted: await count("RESOURCE_EXHAUSTED"), invalid: await count("INVALID_ARGUMENT") };
+    await statusOf(send("GetJob", getJob("y".repeat(2000)))); // over its byte limit
+    await statusOf(send("GetJob", Buffer.from([0x17]))); // malformed
+    expect(await count("RESOURCE_EXHAUSTED")).toBe(before.exhausted + 1);
+    expect(await count("INVALID_ARGUMENT")).toBe(before.invalid + 1);
+
+    const first = send("GetJob", getJob("hold"));
+    const second = send("GetJob", getJob("hold"));
+    await expect.poll(() => held.length, { timeout: 10_000 }).toBe(MAX_CALLS);
+    expect((await statusOf(send("GetJob", getJob("job-3")))).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(await count("RESOURCE_EXHAUSTED")).toBe(before.exhausted + 2); // the call limit
+    for (const release of held.splice(0)) release();
+    await Promise.all([first, second]);
+    expect(await count("OK")).toBe(0);
   });
 });

@@ -4,40 +4,24 @@
  * a server call continues the caller's trace from its metadata and counts its status code.
  */
 import * as grpc from "@grpc/grpc-js";
-import { SpanKind, context, metrics, trace } from "@opentelemetry/api";
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from "@opentelemetry/sdk-metrics";
+import { SpanKind, context, trace } from "@opentelemetry/api";
 import type { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { EngineError } from "@pixellm/errors";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type TestMetrics, installTestMetrics } from "../../../test/support/test-metrics";
 import { installTestTracing } from "../../../test/support/test-tracing";
 import { DynamicBatcher, metadataWithContext, stageTelemetry, startServerCall } from "../src/index";
 import { observeEventLoopLag } from "../src/telemetry/event-loop-lag";
 
 let spans: InMemorySpanExporter;
-const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-const reader = new PeriodicExportingMetricReader({
-  exporter: metricExporter,
-  exportIntervalMillis: 3_600_000,
-});
+let testMetrics: TestMetrics;
 
 beforeAll(() => {
   spans = installTestTracing();
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  testMetrics = installTestMetrics();
 });
 
-/** The data points of metric `name` at the last collection. */
-async function points(name: string) {
-  const { resourceMetrics } = await reader.collect();
-  const metric = resourceMetrics.scopeMetrics
-    .flatMap((s) => s.metrics)
-    .find((m) => m.descriptor.name === name);
-  return metric?.dataPoints ?? [];
-}
+const points = (name: string) => testMetrics.points(name);
 
 describe("batch telemetry", () => {
   it("a batch span links to each request's span; each request gets a queue-wait child; metrics count the batch", async () => {

@@ -1,7 +1,8 @@
 /**
  * The tenants file as `startGateway` wires it, in the embedded mode (in-memory queue, in-process
- * stages of the generated tiny bundle): the interceptor guards the public service, jobs run to
- * completion for their tenant and stay invisible to others, and a bad file stops the start.
+ * stages of the generated tiny bundle): the interceptor guards the public service (its refusals
+ * counted in the RPC metrics), jobs run to completion for their tenant and stay invisible to
+ * others, and a bad file stops the start.
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -10,6 +11,7 @@ import { PixelLMClient } from "@pixellm/client";
 import { checkHealth } from "@pixellm/service-kit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { shapesImage } from "../../../test/support/images";
+import { type TestMetrics, installTestMetrics } from "../../../test/support/test-metrics";
 import { makeTinyBundle, tempDir } from "../../../test/support/tiny-bundle";
 import { type RunningGateway, gatewayConfig, startGateway } from "../src";
 import { hashApiKey } from "../src/tenants/api-key-hash";
@@ -18,6 +20,7 @@ let bundleDir: string;
 let tenantsFile: string;
 let gateway: RunningGateway | undefined;
 const clients: PixelLMClient[] = [];
+let testMetrics: TestMetrics;
 
 const settings = (file: string) => ({
   PIXELLM_BUNDLE: bundleDir,
@@ -30,6 +33,7 @@ const settings = (file: string) => ({
 });
 
 beforeAll(async () => {
+  testMetrics = installTestMetrics();
   bundleDir = (await makeTinyBundle()).bundleDir;
   tenantsFile = path.join(await tempDir("tenants"), "tenants.json");
   const tenant = (name: string) => ({
@@ -61,6 +65,8 @@ it("serves a tenant's request, hides its job from other tenants and refuses call
     .segment(request)
     .catch((e: unknown) => e as { code: number });
   expect(refused).toMatchObject({ code: status.UNAUTHENTICATED });
+  // Refused by the interceptor, before any handler: still counted with the other calls.
+  expect(await testMetrics.count("pixellm_rpc_server_handled_total", { code: "UNAUTHENTICATED" })).toBe(1);
 
   const response = await client("alpha-key").segment(request, { timeoutMs: 60_000 });
   expect(response.jobId).toMatch(/^[0-9a-f-]{36}$/);

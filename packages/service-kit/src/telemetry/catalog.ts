@@ -90,7 +90,7 @@ export const METRICS = {
     name: "pixellm_rpc_server_handled_total",
     instrument: "counter",
     labels: ["method", "code"],
-    help: "gRPC calls served, by full method and status code name (OK, INVALID_ARGUMENT, …)",
+    help: "gRPC calls served, by full method and status code name (OK, INVALID_ARGUMENT, …); calls refused before their handler (API key, call limit, a method's request limits) included",
     services: ALL,
   },
   rpcDuration: {

@@ -80,6 +80,15 @@ export function startServerCall(
 }
 
 /**
+ * Counts a call that an interceptor answered before any handler ran (a missing API key, the call
+ * limit, a message over its size limit): no span (nothing ran), but the status is counted with
+ * every other call's, so a storm of refusals shows on the dashboards and alerts.
+ */
+export function countRefusedCall(path: string, code: number): void {
+  instruments().rpcHandled.add(1, { method: path, code: statusName(code) });
+}
+
+/**
  * Runs an outgoing call attempt in a client span; `run` gets the metadata that carries the span's
  * context to the server. Every non-OK status marks the client span as failed.
  */
