@@ -43,12 +43,12 @@ describe.each(["Redis", "memory"] as const)("the %s blob store", (name) => {
 
   it("keeps the longer time to live when a value is stored again with a shorter one", async () => {
     const key = keys.image(`extend-${name}`);
-    await blobs.set(key, Buffer.from("image"), 2);
-    await blobs.set(key, Buffer.from("image"), 1); // a later job with an earlier deadline
+    await blobs.setHeld(key, Buffer.from("image"), 2, "job-a");
+    await blobs.setHeld(key, Buffer.from("image"), 1, "job-b"); // a later job with an earlier deadline
     if (name === "Redis") expect(await redis.pttl(key)).toBeGreaterThan(1500); // 2 s less the test's own time
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect((await blobs.get(key))?.toString()).toBe("image");
-    await blobs.set(key, Buffer.from("image"), 5); // a longer one extends
+    await blobs.setHeld(key, Buffer.from("image"), 5, "job-c"); // a longer one extends
     if (name === "Redis") expect(await redis.pttl(key)).toBeGreaterThan(4000);
   });
 
@@ -87,13 +87,14 @@ describe.each(["Redis", "memory"] as const)("the %s blob store", (name) => {
     expect((await blobs.get(key))?.toString()).toBe("image");
     expect(await blobs.release(key, "job-d")).toBe(true);
   });
+});
 
-  it("leaves a value stored without holders to its time to live", async () => {
-    const key = keys.image(`unheld-${name}`);
-    await blobs.set(key, Buffer.from("image"), 60);
-    expect(await blobs.release(key, "job-a")).toBe(false);
-    expect((await blobs.get(key))?.toString()).toBe("image");
-  });
+it("leaves an image stored without holders (by a gateway before holders) to its time to live", async () => {
+  const blobs = store("Redis");
+  const key = uniqueKeys("blob-keys").image("unheld");
+  await redis.set(key, "image", "EX", 60);
+  expect(await blobs.release(key, "job-a")).toBe(false);
+  expect((await blobs.get(key))?.toString()).toBe("image");
 });
 
 describe("the start-up check of Redis", () => {

@@ -13,19 +13,18 @@ import type { Redis } from "ioredis";
 
 export interface BlobStore {
   get(key: string): Promise<Buffer | undefined>;
-  /** Stores the value, or extends the time to live of the one stored (never shortens it). */
-  set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void>;
   /**
-   * As `set`, for a value that may be dropped: false (and nothing stored) when the values stored
-   * this way and still alive would exceed the store's budget of bytes.
-   */
-  setWithinBudget(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean>;
-  /**
-   * As `set`, with `holder` (a job id) added to the value's holders, which live as long as the
-   * value. A holder that never releases (its job failed or was cancelled) only keeps the value
-   * until its time to live ends.
+   * Stores the value, or extends the time to live of the one stored (never shortens it), with
+   * `holder` (a job id) added to the value's holders, which live as long as the value. A holder
+   * that never releases (its job failed or was cancelled) only keeps the value until its time to
+   * live ends.
    */
   setHeld(key: string, value: Uint8Array, ttlSeconds: number, holder: string): Promise<void>;
+  /**
+   * Stores a value that may be dropped (or extends it, as `setHeld`): false (and nothing stored)
+   * when the values stored this way and still alive would exceed the store's budget of bytes.
+   */
+  setWithinBudget(key: string, value: Uint8Array, ttlSeconds: number): Promise<boolean>;
   /**
    * Takes `holder` off the value's holders; the value goes with the last one (true: it went). A
    * value `holder` does not hold is left alone.
@@ -38,16 +37,10 @@ export function holdersKey(key: string): string {
   return `${key}:holders`;
 }
 
-/** SET NX, else extend: PEXPIRE GT leaves a longer time to live alone. */
-const SET_OR_EXTEND = `
-if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
-return 0`;
-
 /**
- * KEYS: the value's key, its holders (a set). ARGV: value, ttl ms, holder. The holders take the
- * value's time to live (PEXPIRE GT alone would never set one on a new set: no TTL counts as
- * infinite).
+ * KEYS: the value's key, its holders (a set). ARGV: value, ttl ms, holder. SET NX, else extend:
+ * PEXPIRE GT leaves a longer time to live alone. The holders take the value's time to live
+ * (PEXPIRE GT alone would never set one on a new set: no TTL counts as infinite).
  */
 const SET_HELD = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
@@ -111,10 +104,6 @@ export class RedisBlobStore implements BlobStore {
     return (await this.redis.getBuffer(key)) ?? undefined;
   }
 
-  async set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
-    await this.redis.eval(SET_OR_EXTEND, 1, key, bufferOf(value), ttlSeconds * 1000);
-  }
-
   async setHeld(key: string, value: Uint8Array, ttlSeconds: number, holder: string): Promise<void> {
     await this.redis.eval(SET_HELD, 2, key, holdersKey(key), bufferOf(value), ttlSeconds * 1000, holder);
   }
@@ -151,12 +140,6 @@ export class MemoryBlobStore implements BlobStore {
     const entry = this.values.get(key);
     if (entry && entry.expires <= Date.now()) this.values.delete(key);
     return Promise.resolve(entry && entry.expires > Date.now() ? entry.value : undefined);
-  }
-
-  set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void> {
-    this.sweep();
-    this.store(key, value, ttlSeconds, false);
-    return Promise.resolve();
   }
 
   setHeld(key: string, value: Uint8Array, ttlSeconds: number, holder: string): Promise<void> {
