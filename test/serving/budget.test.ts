@@ -1,7 +1,8 @@
 /**
  * A request's cost is counted before work is done: positions against the LLM's context at
  * admission (before the vision stage is called), forced targets × image pixels against
- * GATEWAY_MAX_MASK_PIXELS, and the LLM's KV-budget refusal is permanent (the job is not retried).
+ * GATEWAY_MAX_MASK_PIXELS, and sequence lengths against the LLM's KV budget (the in-process one's,
+ * or the remote replicas' from their Info).
  * Real stages (in this process, on loopback gRPC), a gateway in Redis mode, the tiny bundle.
  */
 import * as grpc from "@grpc/grpc-js";
@@ -156,23 +157,20 @@ describe("per-request budget at admission", () => {
     );
   });
 
-  it("fails a job the LLM's KV budget refuses once, with INVALID_ARGUMENT, and does not retry it", async () => {
-    // This gateway does not know its remote LLM's budget: the LLM refuses, and that is final.
+  it("refuses a request beyond the remote LLM's KV budget (from its Info) at admission: no job, no vision pass", async () => {
+    // Before, the gateway did not know a remote LLM's budget: the job was queued, the image
+    // encoded, and the LLM refused it.
+    const before = await visionItems();
     const image = await shapesImage(210, 150);
-    const job = await client.submitJob(
-      { image, query: "Where is the ball?", maxNewTokens: 1000 },
-      { deadlineUnixMs: Date.now() + 60_000 },
+    const error = await failure(
+      client.submitJob(
+        { image, query: "Where is the ball?", maxNewTokens: 1000 },
+        { deadlineUnixMs: Date.now() + 60_000 },
+      ),
     );
-    let view = await client.getJob(job.jobId);
-    for (let i = 0; i < 200 && !["JOB_STATE_FAILED", "JOB_STATE_SUCCEEDED"].includes(view.state); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      view = await client.getJob(job.jobId);
-    }
-    expect(view.state).toBe("JOB_STATE_FAILED");
-    expect(view.error?.code).toBe(status.INVALID_ARGUMENT);
-    expect(view.error?.retryable).toBe(false);
-    expect(view.error?.message).toContain(`the llm's KV budget is ${KV_BUDGET} (LLM_KV_BUDGET_TOKENS)`);
-    expect(view.attempts).toBe(1);
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toContain(`the llm's KV budget is ${KV_BUDGET} (LLM_KV_BUDGET_TOKENS)`);
+    expect(await visionItems()).toBe(before);
     // A request within the budget succeeds straight afterwards.
     const served = await client.segment(
       { image, query: "Where is the ball?", maxNewTokens: 8 },

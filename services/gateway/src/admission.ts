@@ -43,8 +43,8 @@ export class Admission {
     private readonly manifest: BundleManifest,
     private readonly tokenizer: LlamaTokenizer,
     private readonly images: ImageWorkers,
-    /** The llm's KV budget per sequence where this gateway knows it (its in-process llm). */
-    private readonly kvBudgetTokens?: number,
+    /** The llm's KV budget per sequence, as far as this gateway knows it now (StageClients). */
+    private readonly kvBudgetTokens: () => number | undefined = () => undefined,
   ) {
     this.segIds = new Set(manifest.tokens.seg);
   }
@@ -91,6 +91,7 @@ export class Admission {
     answerIds: readonly number[] | undefined,
     maxNewTokens: number,
   ): void {
+    const kvBudgetTokens = this.kvBudgetTokens();
     sequencePositions(
       {
         promptLength: promptIds.length,
@@ -100,7 +101,7 @@ export class Admission {
       {
         imageTokens: this.manifest.geometry.llmImageTokens,
         maxPositions: this.manifest.config.max_position_embeddings,
-        ...(this.kvBudgetTokens === undefined ? {} : { kvBudgetTokens: this.kvBudgetTokens }),
+        ...(kvBudgetTokens === undefined ? {} : { kvBudgetTokens }),
       },
     );
   }

@@ -121,7 +121,7 @@ export async function startGateway(
   });
   queue.work(orchestrator.process, config.workerConcurrency);
   const handlers = gatewayHandlers({
-    admission: new Admission(config, bundle.manifest, tokenizer, images, stages.kvBudgetTokens),
+    admission: new Admission(config, bundle.manifest, tokenizer, images, () => stages.kvBudgetTokens()),
     submitter: new JobSubmitter(
       queue,
       blobs,

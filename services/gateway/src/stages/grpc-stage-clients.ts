@@ -30,6 +30,7 @@ import {
   visionDims,
 } from "@pixellm/vision-encoder/protocol";
 import type { GatewayConfig } from "../config";
+import { LlmKvBudgets } from "./llm-kv-budgets";
 import { ReplicaPool } from "./replica-pool";
 import type { StageCallContext, StageClients } from "./stage-clients";
 
@@ -45,6 +46,7 @@ export class GrpcStageClients implements StageClients {
     private readonly vision: ReplicaPool<VisionEncoderClient>,
     private readonly llm: ReplicaPool<LLMGeneratorClient>,
     private readonly decoder: ReplicaPool<PixelDecoderClient>,
+    private readonly llmBudgets: LlmKvBudgets,
   ) {
     this.dims = visionDims(manifest);
   }
@@ -79,14 +81,21 @@ export class GrpcStageClients implements StageClients {
         channelOptions,
         logger,
       });
+    const llm = pool("llm", "pixellm.v1.LLMGenerator", config.llmAddresses, api.LLMGenerator);
     const clients = new GrpcStageClients(
       manifest,
       pool("vision", "pixellm.v1.VisionEncoder", config.visionAddresses, api.VisionEncoder),
-      pool("llm", "pixellm.v1.LLMGenerator", config.llmAddresses, api.LLMGenerator),
+      llm,
       pool("decoder", "pixellm.v1.PixelDecoder", config.decoderAddresses, api.PixelDecoder),
+      new LlmKvBudgets(llm, config.healthIntervalMs, logger),
     );
     await Promise.all([clients.vision.start(), clients.llm.start(), clients.decoder.start()]);
+    await clients.llmBudgets.start(); // after the first health checks: it asks the healthy replicas
     return clients;
+  }
+
+  kvBudgetTokens(): number | undefined {
+    return this.llmBudgets.current();
   }
 
   /** Replica routing state per stage service (metrics, introspection). */
@@ -174,6 +183,7 @@ export class GrpcStageClients implements StageClients {
   }
 
   close(): Promise<void> {
+    this.llmBudgets.close();
     this.vision.close();
     this.llm.close();
     this.decoder.close();

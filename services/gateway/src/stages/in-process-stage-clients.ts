@@ -46,7 +46,7 @@ export async function loadInProcessStages(
     closing.push(() => llmStage.close());
     const decoderStage = await decoder.decoderRuntime(configs.decoder, bundle, workers.decoder);
     return {
-      kvBudgetTokens: configs.llm.kvBudgetTokens,
+      kvBudgetTokens: () => configs.llm.kvBudgetTokens,
       encode: (image, context) =>
         visionStage.batches.submit(visionInput(image), {
           ...context,

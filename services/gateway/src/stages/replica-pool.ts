@@ -70,6 +70,13 @@ export class ReplicaPool<C extends grpc.Client> {
     this.timer.unref();
   }
 
+  /** The replicas whose last health check said SERVING, with their clients. */
+  healthy(): { address: string; client: C }[] {
+    return [...this.replicas.values()]
+      .filter((r) => r.healthy)
+      .map((r) => ({ address: r.address, client: r.client }));
+  }
+
   snapshot(): { address: string; outstanding: number; healthy: boolean }[] {
     return [...this.replicas.values()].map((r) => ({
       address: r.address,

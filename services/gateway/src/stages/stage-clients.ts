@@ -22,8 +22,11 @@ export interface StageCallContext {
 }
 
 export interface StageClients {
-  /** The llm's KV budget per sequence, where these clients know it (the in-process llm). */
-  readonly kvBudgetTokens?: number;
+  /**
+   * The llm's KV budget per sequence as far as these clients know it now: the in-process llm's,
+   * or the smallest of the remote replicas' (undefined until one has said).
+   */
+  kvBudgetTokens(): number | undefined;
   encode(resizedImage: RgbImage, context: StageCallContext): Promise<VisionOutput>;
   /** `onTokens` receives each delta of new ids as they are generated. */
   generate(

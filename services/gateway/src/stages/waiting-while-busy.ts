@@ -19,7 +19,7 @@ export const MAX_BUSY_PAUSE_MS = 2000;
 
 export function waitingWhileBusy(stages: StageClients): StageClients {
   return {
-    ...(stages.kvBudgetTokens === undefined ? {} : { kvBudgetTokens: stages.kvBudgetTokens }),
+    kvBudgetTokens: () => stages.kvBudgetTokens(),
     encode: (image, context) => whileBusy("vision", context, () => stages.encode(image, context)),
     generate: (input, context, onTokens) =>
       whileBusy("llm", context, () => stages.generate(input, context, onTokens)),

@@ -1,0 +1,67 @@
+/**
+ * The KV budget of the remote LLM replicas (each one's LLM_KV_BUDGET_TOKENS, from its Info), so
+ * that admission refuses a request no replica could hold before it costs a queue place and a
+ * vision pass, as the embedded mode does with its own llm; before, such a request was refused by
+ * the llm (INVALID_ARGUMENT) only after both. Read from the healthy replicas at every health
+ * interval; the smallest budget counts, since a request must fit whichever replica it lands on.
+ * Undefined until a replica has answered: admission then leaves the check to the llm.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import type { LLMGeneratorClient, StageInfo__Output } from "@pixellm/api";
+import type { Logger } from "@pixellm/service-kit";
+import type { ReplicaPool } from "./replica-pool";
+
+export class LlmKvBudgets {
+  private readonly budgets = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly pool: ReplicaPool<LLMGeneratorClient>,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** The smallest budget among the replicas the pool knows now; undefined when none is known. */
+  current(): number | undefined {
+    const known = this.pool
+      .snapshot()
+      .map((r) => this.budgets.get(r.address))
+      .filter((budget): budget is number => budget !== undefined);
+    return known.length > 0 ? Math.min(...known) : undefined;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private async refresh(): Promise<void> {
+    await Promise.all(
+      this.pool.healthy().map(async ({ address, client }) => {
+        try {
+          const info = await askInfo(client, Date.now() + Math.max(500, this.intervalMs));
+          if (info.kvBudgetTokens > 0) this.budgets.set(address, info.kvBudgetTokens);
+        } catch (error) {
+          // Kept as last read: a replica that misses one Info keeps its budget.
+          this.logger.debug("llm replica info unanswered", {
+            replica: address,
+            reason: (error as Error).message,
+          });
+        }
+      }),
+    );
+  }
+}
+
+function askInfo(client: LLMGeneratorClient, deadline: number): Promise<StageInfo__Output> {
+  return new Promise((resolve, reject) =>
+    client.Info({}, { deadline }, (error: grpc.ServiceError | null, info?: StageInfo__Output) =>
+      error || !info ? reject(error ?? new Error("no answer")) : resolve(info),
+    ),
+  );
+}
