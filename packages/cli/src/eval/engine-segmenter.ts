@@ -13,7 +13,7 @@ import type { QuestionSegmenter } from "./question-segmenter";
  * Images kept encoded, the most recently used: `pixellm eval` asks an image's questions one
  * after another, so only the few images in flight at once are ever asked about again.
  */
-export const ENCODED_IMAGES_KEPT = 8;
+const ENCODED_IMAGES_KEPT = 8;
 
 export async function engineSegmenter(bundleDir: string): Promise<QuestionSegmenter> {
   const engine = await PixelLMEngine.load(bundleDir);

@@ -6,9 +6,8 @@
  * interval; the smallest budget counts, since a request must fit whichever replica it lands on.
  * Undefined until a replica has answered: admission then leaves the check to the llm.
  */
-import type * as grpc from "@grpc/grpc-js";
 import type { LLMGeneratorClient, StageInfo__Output } from "@pixellm/api";
-import type { Logger } from "@pixellm/service-kit";
+import { type Logger, unaryCall } from "@pixellm/service-kit";
 import type { ReplicaPool } from "./replica-pool";
 
 export class LlmKvBudgets {
@@ -44,7 +43,8 @@ export class LlmKvBudgets {
     await Promise.all(
       this.pool.healthy().map(async ({ address, client }) => {
         try {
-          const info = await askInfo(client, Date.now() + Math.max(500, this.intervalMs));
+          const deadline = Date.now() + Math.max(500, this.intervalMs);
+          const info = await unaryCall<StageInfo__Output>((done) => client.Info({}, { deadline }, done));
           if (info.kvBudgetTokens > 0) this.budgets.set(address, info.kvBudgetTokens);
         } catch (error) {
           // Kept as last read: a replica that misses one Info keeps its budget.
@@ -56,12 +56,4 @@ export class LlmKvBudgets {
       }),
     );
   }
-}
-
-function askInfo(client: LLMGeneratorClient, deadline: number): Promise<StageInfo__Output> {
-  return new Promise((resolve, reject) =>
-    client.Info({}, { deadline }, (error: grpc.ServiceError | null, info?: StageInfo__Output) =>
-      error || !info ? reject(error ?? new Error("no answer")) : resolve(info),
-    ),
-  );
 }
