@@ -226,7 +226,8 @@ export const GATEWAY_SETTINGS = {
     default: 3,
     min: 1,
     max: 10,
-    description: "replicas tried for one stage call after UNAVAILABLE",
+    description:
+      "replicas tried for one stage call when one is unavailable or its queue is full (a full one is then waited out within the deadline)",
   }),
   healthIntervalMs: int({
     env: "GATEWAY_HEALTH_INTERVAL_MS",
