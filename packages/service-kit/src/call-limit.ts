@@ -5,7 +5,7 @@
  * health checks and reflection are never refused.
  */
 import * as grpc from "@grpc/grpc-js";
-import { countRefusedCall } from "./telemetry/rpc-telemetry";
+import { countHandledCall } from "./telemetry/rpc-telemetry";
 
 export interface CallLimit {
   /** Full service names, e.g. "pixellm.v1.PixelLM". */
@@ -26,7 +26,7 @@ export function callLimitInterceptor(limit: CallLimit): grpc.ServerInterceptor {
         next({
           onReceiveMetadata: (metadata, pass) => {
             if (running >= limit.maxCalls) {
-              countRefusedCall(method.path, grpc.status.RESOURCE_EXHAUSTED);
+              countHandledCall(method.path, grpc.status.RESOURCE_EXHAUSTED);
               call.sendStatus({
                 code: grpc.status.RESOURCE_EXHAUSTED,
                 details: `the server is running its limit of ${limit.maxCalls} calls (${limit.setting}); retry later`,

@@ -78,7 +78,7 @@ export { telemetrySettings } from "./telemetry/settings";
 export { METRICS } from "./telemetry/catalog";
 export { instruments, observe } from "./telemetry/instruments";
 export { tracer, metadataWithContext, traceCarrier, contextFromCarrier } from "./telemetry/context";
-export { startServerCall, tracedCall, statusName, countRefusedCall } from "./telemetry/rpc-telemetry";
+export { startServerCall, tracedCall, statusName, countHandledCall } from "./telemetry/rpc-telemetry";
 export { recordBatch } from "./telemetry/batch-telemetry";
 export { stageTelemetry, type StageTelemetry } from "./telemetry/stage-telemetry";
 export { shutdownTelemetry } from "./telemetry/lifecycle";

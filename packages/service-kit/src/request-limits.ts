@@ -7,7 +7,7 @@
  * method limit) still refuses anything larger from its length prefix, before it is buffered.
  */
 import * as grpc from "@grpc/grpc-js";
-import { countRefusedCall } from "./telemetry/rpc-telemetry";
+import { countHandledCall } from "./telemetry/rpc-telemetry";
 import { ProtoDecodeError } from "@pixellm/protobuf";
 import { FieldCapError, type FieldCaps, checkFieldCaps } from "./wire-caps";
 
@@ -94,7 +94,7 @@ export const refuseRequestsInterceptor: grpc.ServerInterceptor = (method, call) 
       next({
         onReceiveMessage: (message: unknown, pass) => {
           if (message instanceof RefusedRequest) {
-            countRefusedCall(method.path, message.status.code);
+            countHandledCall(method.path, message.status.code);
             call.sendStatus({ ...message.status, metadata: new grpc.Metadata() });
           } else pass(message);
         },

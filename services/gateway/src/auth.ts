@@ -11,7 +11,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { serviceError } from "@pixellm/api";
-import { countRefusedCall } from "@pixellm/service-kit";
+import { countHandledCall } from "@pixellm/service-kit";
 import type { Tenant } from "./tenants/tenant";
 import type { TenantDirectory } from "./tenants/tenant-directory";
 
@@ -32,7 +32,7 @@ export function authInterceptor(
         const tenant = directory.identify(presented);
         if (!tenant) {
           // next() is never called: the message is never read, so the call costs no memory.
-          countRefusedCall(method.path, grpc.status.UNAUTHENTICATED);
+          countHandledCall(method.path, grpc.status.UNAUTHENTICATED);
           call.sendStatus({
             code: grpc.status.UNAUTHENTICATED,
             details: presented

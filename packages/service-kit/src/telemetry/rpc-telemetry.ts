@@ -70,7 +70,7 @@ export function startServerCall(
     end: (error) => {
       const { code, message } = error === undefined ? { code: status.OK, message: "" } : statusOf(error);
       metrics.rpcInFlight.add(-1, labels);
-      metrics.rpcHandled.add(1, { ...labels, code: statusName(code) });
+      countHandledCall(path, code);
       metrics.rpcDuration.record((performance.now() - started) / 1000, labels);
       span.setAttribute("rpc.grpc.status_code", code);
       if (SERVER_ERRORS.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message });
@@ -80,11 +80,12 @@ export function startServerCall(
 }
 
 /**
- * Counts a call that an interceptor answered before any handler ran (a missing API key, the call
- * limit, a message over its size limit): no span (nothing ran), but the status is counted with
- * every other call's, so a storm of refusals shows on the dashboards and alerts.
+ * Counts a call's status: every handled call's (startServerCall), and a call an interceptor
+ * answered before any handler ran (a missing API key, the call limit, a message over its size
+ * limit), which has no span (nothing ran) but is counted with the others, so a storm of refusals
+ * shows on the dashboards and alerts.
  */
-export function countRefusedCall(path: string, code: number): void {
+export function countHandledCall(path: string, code: number): void {
   instruments().rpcHandled.add(1, { method: path, code: statusName(code) });
 }
 
