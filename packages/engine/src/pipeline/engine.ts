@@ -194,8 +194,10 @@ export class PixelLMEngine {
       request.promptIds ?? (request.query !== undefined ? this.promptIds(request.query) : undefined);
     if (!promptIds) throw new EngineError("invalid_argument", "give a query or prompt ids");
     // An image encoded for an earlier question costs this one nothing.
-    const encoded = request.image instanceof Uint8Array ? await this.encodeImage(request.image) : undefined;
-    const { prepared: image, vision: visionOutcome } = encoded ?? (request.image as EncodedImage);
+    const encodedHere = request.image instanceof Uint8Array;
+    const encoded =
+      request.image instanceof Uint8Array ? await this.encodeImage(request.image) : request.image;
+    const { prepared: image, vision: visionOutcome } = encoded;
     const visionDone = performance.now();
     const generationRequest: GenerationRequest = {
       promptIds,
@@ -238,8 +240,8 @@ export class PixelLMEngine {
       masksDropped: decoded.dropped,
       image: { width: image.image.width, height: image.image.height },
       timings: {
-        imageMs: encoded?.timings.imageMs ?? 0,
-        visionMs: encoded?.timings.visionMs ?? 0,
+        imageMs: encodedHere ? encoded.timings.imageMs : 0,
+        visionMs: encodedHere ? encoded.timings.visionMs : 0,
         generationMs: generationDone - visionDone,
         decoderMs: done - generationDone,
         totalMs: done - started,
