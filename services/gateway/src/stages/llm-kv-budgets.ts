@@ -12,6 +12,8 @@ import type { ReplicaPool } from "./replica-pool";
 
 export class LlmKvBudgets {
   private readonly budgets = new Map<string, number>();
+  /** The smallest of `budgets` over the replicas the pool knows, as of the last refresh. */
+  private smallest: number | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -26,13 +28,12 @@ export class LlmKvBudgets {
     this.timer.unref();
   }
 
-  /** The smallest budget among the replicas the pool knows now; undefined when none is known. */
+  /**
+   * The smallest budget among the replicas the pool knows; undefined when none is known. Read
+   * for every request, so it is worked out once per refresh, not here.
+   */
   current(): number | undefined {
-    const known = this.pool
-      .snapshot()
-      .map((r) => this.budgets.get(r.address))
-      .filter((budget): budget is number => budget !== undefined);
-    return known.length > 0 ? Math.min(...known) : undefined;
+    return this.smallest;
   }
 
   close(): void {
@@ -55,5 +56,10 @@ export class LlmKvBudgets {
         }
       }),
     );
+    const known = this.pool
+      .snapshot()
+      .map((r) => this.budgets.get(r.address))
+      .filter((budget): budget is number => budget !== undefined);
+    this.smallest = known.length > 0 ? Math.min(...known) : undefined;
   }
 }
